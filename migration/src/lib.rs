@@ -1,0 +1,17 @@
+//! hookrelay's schema. One file per migration, applied in order at server start-up
+//! and by `cargo run -p migration -- up`. The same migrations run on SQLite and
+//! PostgreSQL, so they use only portable column types (text ids, timestamps with
+//! time zone, booleans, JSON as text where needed).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_tenants_users_api_keys;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_tenants_users_api_keys::Migration)]
+    }
+}

@@ -1,0 +1,88 @@
+//! API-key authentication for `/api/v1`: a middleware on the authenticated scope, so a
+//! route cannot be added to it without auth, and an extractor that hands handlers the
+//! resolved tenant.
+
+use std::future::{Ready, ready};
+
+use actix_web::{
+    Error, FromRequest, HttpMessage, HttpRequest,
+    body::MessageBody,
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::header::{AUTHORIZATION, HeaderMap},
+    middleware::Next,
+    web,
+};
+use chrono::{TimeDelta, Utc};
+
+use crate::{domain::ApiKeyToken, error::ApiError, state::AppState, store::ApiKeyAuth};
+
+/// `last_used_at` is refreshed at most this often per key, so authentication does not
+/// turn every API call into a database write.
+const LAST_USED_RESOLUTION: TimeDelta = TimeDelta::seconds(60);
+
+pub async fn require_api_key(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered")
+        .clone();
+    let token = bearer_token(req.headers())?;
+    let auth = state
+        .store
+        .authenticate_api_key(&token)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or(ApiError::Unauthorized("invalid or revoked API key"))?;
+    let now = Utc::now();
+    if auth
+        .last_used_at
+        .is_none_or(|at| now - at > LAST_USED_RESOLUTION)
+    {
+        let key_id = auth.key_id.clone();
+        actix_web::rt::spawn(async move {
+            if let Err(e) = state.store.touch_api_key(&key_id, now).await {
+                tracing::warn!(key_id = %key_id, error = %e, "could not record API key use");
+            }
+        });
+    }
+    req.extensions_mut().insert(auth);
+    next.call(req).await
+}
+
+fn bearer_token(headers: &HeaderMap) -> Result<ApiKeyToken, ApiError> {
+    let value = headers
+        .get(AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized(
+            "missing Authorization: Bearer <api key> header",
+        ))?
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("malformed Authorization header"))?;
+    let (scheme, key) = value.split_once(' ').ok_or(ApiError::Unauthorized(
+        "malformed Authorization header: expected Bearer <api key>",
+    ))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized(
+            "unsupported authorization scheme: use Bearer",
+        ));
+    }
+    ApiKeyToken::parse(key.trim()).ok_or(ApiError::Unauthorized("malformed API key"))
+}
+
+/// Handlers take `ApiKeyAuth` as an argument to learn their tenant.
+impl FromRequest for ApiKeyAuth {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<ApiKeyAuth>()
+                .cloned()
+                .ok_or(ApiError::Unauthorized(
+                    "missing Authorization: Bearer <api key> header",
+                )),
+        )
+    }
+}

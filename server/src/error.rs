@@ -1,0 +1,180 @@
+//! The API's error type: every failure a handler can return, each mapped to one HTTP
+//! status and a `{"code", "detail"}` body. Internal errors are logged with their cause
+//! and answered with a generic message: no SQL, stack trace or secret ever reaches a
+//! client.
+
+use actix_web::{
+    HttpRequest, HttpResponse, ResponseError,
+    error::{JsonPayloadError, PathError, QueryPayloadError},
+    http::StatusCode,
+};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 422: the request is well-formed but a field's value is not acceptable.
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+    /// 400: the body is not JSON (or not the JSON object expected).
+    #[error("{0}")]
+    InvalidJson(String),
+    /// 401: no, a malformed, an unknown or a revoked API key.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 403 with its own code, e.g. `signup_disabled`.
+    #[error("{detail}")]
+    Forbidden {
+        code: &'static str,
+        detail: &'static str,
+    },
+    /// 404: unknown, or another tenant's (never 403: existence is not revealed).
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: it exists already.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: body larger than `HOOKRELAY_MAX_BODY`.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 415: a JSON route was sent another content type.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 500: our fault. The cause is logged, not sent.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation { .. } => "validation_error",
+            ApiError::InvalidJson(_) => "invalid_json",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden { code, .. } => code,
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+        let field = match self {
+            ApiError::Validation { field, .. } => Some(field.as_str()),
+            _ => None,
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized(_)) {
+            response.insert_header(("www-authenticate", "Bearer"));
+        }
+        response.json(ErrorBody {
+            code: self.code(),
+            detail: self.to_string(),
+            field,
+        })
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => ApiError::NotFound("not found".to_string()),
+            StoreError::Conflict(what) => ApiError::Conflict(what.to_string()),
+            StoreError::Db(e) => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+/// Turns actix's JSON extractor failures into our errors (installed by `startup`).
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match err {
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("expected content-type: application/json".to_string())
+        }
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let message = e.to_string();
+            let field = backticked(&message).unwrap_or("body").to_string();
+            ApiError::Validation {
+                field,
+                message: strip_position(&message),
+            }
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::InvalidJson(format!(
+            "the body is not valid JSON: {}",
+            strip_position(&e.to_string())
+        )),
+        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::PayloadTooLarge("the body is too large".to_string())
+        }
+        other => ApiError::InvalidJson(format!("could not read the body: {other}")),
+    };
+    api.into()
+}
+
+/// Query string failures are validation errors of the named parameter.
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let message = err.to_string();
+    let field = backticked(&message).unwrap_or("query").to_string();
+    ApiError::Validation { field, message }.into()
+}
+
+/// A path segment that does not parse names nothing that exists.
+pub fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound("not found".to_string()).into()
+}
+
+/// serde names fields in backticks: "missing field `email`".
+fn backticked(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+/// "… at line 1 column 12" helps nobody reading an API error.
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}

@@ -1,0 +1,17 @@
+//! hookrelay: a multi-tenant webhook sending service.
+//!
+//! The binary (`main.rs`) is a thin shell around [`startup::Application`]; everything
+//! is here so integration tests can build the same application on a free port.
+
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod dashboard;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

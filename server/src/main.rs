@@ -1,0 +1,81 @@
+//! `hookrelay [--role api|worker|all] [--config hookrelay.toml]`
+
+use std::{path::PathBuf, process::ExitCode};
+
+use hookrelay::{
+    config::{CliOverrides, Settings},
+    startup::Application,
+};
+
+/// sysexits' EX_CONFIG: start-up refused because of the configuration.
+const EXIT_CONFIG: u8 = 78;
+
+const USAGE: &str = "usage: hookrelay [--role api|worker|all] [--config <file.toml>]\n\
+configuration: built-in defaults < hookrelay.toml < environment (HOOKRELAY_*, DATABASE_URL, REDIS_URL, SMTP_URL); see README.md";
+
+fn parse_args() -> Result<CliOverrides, String> {
+    let mut overrides = CliOverrides::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) => (flag.to_string(), Some(value.to_string())),
+            None => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--role" => overrides.role = Some(value()?),
+            "--config" => overrides.config_file = Some(PathBuf::from(value()?)),
+            "-h" | "--help" => return Err(String::new()),
+            "-V" | "--version" => {
+                println!("hookrelay {}", env!("CARGO_PKG_VERSION"));
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(overrides)
+}
+
+fn main() -> ExitCode {
+    let overrides = match parse_args() {
+        Ok(overrides) => overrides,
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("hookrelay: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = match Settings::load(&overrides) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("hookrelay: configuration error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let _log_guard = hookrelay::telemetry::init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(async {
+        let app = Application::build(settings).await?;
+        app.run_until_stopped().await?;
+        anyhow::Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("hookrelay: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

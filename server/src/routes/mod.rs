@@ -1,0 +1,27 @@
+//! HTTP routes, one module per resource.
+
+pub mod api_keys;
+pub mod fallback;
+pub mod health;
+pub mod signup;
+
+use actix_web::{middleware::from_fn, web};
+
+use crate::auth::require_api_key;
+
+/// `/api/v1`: sign-up is public, everything else needs an API key. Unknown paths
+/// under `/api` answer a JSON 404.
+pub fn api(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .service(
+                web::scope("/v1").service(signup::signup).service(
+                    web::scope("")
+                        .wrap(from_fn(require_api_key))
+                        .configure(api_keys::routes)
+                        .default_service(web::to(fallback::api_not_found)),
+                ),
+            )
+            .default_service(web::to(fallback::api_not_found)),
+    );
+}

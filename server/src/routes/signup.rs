@@ -1,0 +1,65 @@
+//! `POST /api/v1/signup {organization, email, password}` → 201 `{tenantId, apiKey}`.
+
+use actix_web::{HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{Email, OrganizationName, Password},
+    error::ApiError,
+    state::AppState,
+    store::NewTenant,
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignupIn {
+    organization: String,
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignupOut {
+    tenant_id: String,
+    api_key: String,
+}
+
+#[post("/signup")]
+pub async fn signup(
+    state: web::Data<AppState>,
+    body: web::Json<SignupIn>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.settings.signup_enabled {
+        return Err(ApiError::Forbidden {
+            code: "signup_disabled",
+            detail: "sign-up is disabled on this server (HOOKRELAY_SIGNUP_ENABLED=false)",
+        });
+    }
+    let SignupIn {
+        organization,
+        email,
+        password,
+    } = body.into_inner();
+    let organization = OrganizationName::parse(&organization)
+        .map_err(|m| ApiError::validation("organization", m))?;
+    let email = Email::parse(&email).map_err(|m| ApiError::validation("email", m))?;
+    let password = Password::parse(password).map_err(|m| ApiError::validation("password", m))?;
+    // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let password_hash = web::block(move || password.hash())
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let (tenant_id, api_key) = state
+        .store
+        .create_tenant(NewTenant {
+            organization,
+            email,
+            password_hash,
+        })
+        .await?;
+    tracing::info!(tenant_id = %tenant_id, "tenant signed up");
+    Ok(HttpResponse::Created().json(SignupOut {
+        tenant_id: tenant_id.to_string(),
+        api_key: api_key.reveal().to_string(),
+    }))
+}

@@ -1,0 +1,118 @@
+//! Builds the whole application from settings: database, HTTP server, dashboard.
+//! Tests call [`Application::build`] with `bind = 127.0.0.1:0` and talk to the port
+//! it reports, exactly as a user talks to the binary.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{
+    App, HttpServer,
+    dev::Server,
+    middleware::{Compress, from_fn},
+    web,
+};
+use tracing_actix_web::TracingLogger;
+
+use crate::{
+    config::Settings,
+    crypto::MainKey,
+    dashboard,
+    error::{json_error, path_error, query_error},
+    routes,
+    state::AppState,
+    store::{Store, connect_and_migrate},
+};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "HOOKRELAY_DATA_DIR: cannot create {}: {e}",
+                settings.data_dir.display()
+            )
+        })?;
+        let main_key = match &settings.main_key {
+            Some(key) => key.clone(),
+            None => MainKey::load_or_generate(&settings.data_dir)
+                .map_err(|e| anyhow::anyhow!("HOOKRELAY_MAIN_KEY: {e}"))?,
+        };
+        let db = connect_and_migrate(&settings).await?;
+        let state = AppState {
+            store: Store::new(db),
+            settings: Arc::new(settings),
+            main_key,
+        };
+
+        let listener = TcpListener::bind(state.settings.bind).map_err(|e| {
+            anyhow::anyhow!(
+                "HOOKRELAY_BIND: cannot listen on {}: {e}",
+                state.settings.bind
+            )
+        })?;
+        let address = listener.local_addr()?;
+        let server = http_server(state.clone(), listener)?;
+        tracing::info!(
+            role = ?state.settings.role,
+            database = ?state.settings.database_kind,
+            "hookrelay listening on http://{address}"
+        );
+        Ok(Self {
+            port: address.port(),
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM (actix finishes in-flight requests first).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    let max_body = state.settings.max_body;
+    let serves_api = state.settings.role.serves_http_api();
+    let leptos_options = dashboard::leptos_options();
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let app = App::new()
+            .wrap(Compress::default())
+            .wrap(from_fn(crate::telemetry::request_id_header))
+            .wrap(TracingLogger::default())
+            .app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(json_error),
+            )
+            .app_data(web::PayloadConfig::default().limit(max_body))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .configure(routes::health::routes);
+        if serves_api {
+            app.configure(routes::api)
+                .configure(dashboard::configure(leptos_options.clone()))
+                .default_service(dashboard::not_found_page(leptos_options.clone()))
+        } else {
+            // A worker-only process answers health checks and nothing else.
+            app.configure(|_| {})
+                .default_service(web::to(routes::fallback::api_not_found))
+        }
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

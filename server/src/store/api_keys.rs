@@ -1,0 +1,132 @@
+//! API keys: created and listed per tenant, resolved by hash on every request.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
+};
+
+use super::{Store, StoreError, TenantScope};
+use crate::domain::{ApiKeyId, ApiKeyName, ApiKeyToken, TenantId};
+use crate::entities::api_key::{self, Column};
+
+/// Who a valid key belongs to: what the auth middleware hands to handlers.
+#[derive(Debug, Clone)]
+pub struct ApiKeyAuth {
+    pub key_id: ApiKeyId,
+    pub tenant_id: TenantId,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A freshly created key, with the plain key to hand over once.
+pub struct NewApiKey {
+    pub model: api_key::Model,
+    pub token: ApiKeyToken,
+}
+
+/// One page of keys, newest first.
+pub struct ApiKeyPage {
+    pub keys: Vec<api_key::Model>,
+    pub done: bool,
+}
+
+impl Store {
+    /// Resolves a presented key. Revoked keys resolve to nothing. Unscoped: the key is
+    /// what tells us the tenant.
+    pub async fn authenticate_api_key(
+        &self,
+        token: &ApiKeyToken,
+    ) -> Result<Option<ApiKeyAuth>, StoreError> {
+        let found = api_key::Entity::find()
+            .filter(Column::KeyHash.eq(token.hash()))
+            .filter(Column::RevokedAt.is_null())
+            .one(&self.db)
+            .await?;
+        Ok(found.map(|m| ApiKeyAuth {
+            key_id: ApiKeyId(m.id),
+            tenant_id: TenantId(m.tenant_id),
+            last_used_at: m.last_used_at,
+        }))
+    }
+
+    /// Records that a key was used. Called at most about once a minute per key (the
+    /// caller decides), off the response path.
+    pub async fn touch_api_key(
+        &self,
+        key_id: &ApiKeyId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        api_key::Entity::update_many()
+            .col_expr(Column::LastUsedAt, Expr::value(at))
+            .filter(Column::Id.eq(key_id.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+impl TenantScope<'_> {
+    pub async fn create_api_key(&self, name: ApiKeyName) -> Result<NewApiKey, StoreError> {
+        let token = ApiKeyToken::generate();
+        let model = api_key::Model {
+            id: ApiKeyId::generate().to_string(),
+            tenant_id: self.tenant_id.to_string(),
+            name: name.0,
+            key_hash: token.hash(),
+            key_prefix: token.display_prefix(),
+            created_at: Utc::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        api_key::Entity::insert(api_key::ActiveModel {
+            id: Set(model.id.clone()),
+            tenant_id: Set(model.tenant_id.clone()),
+            name: Set(model.name.clone()),
+            key_hash: Set(model.key_hash.clone()),
+            key_prefix: Set(model.key_prefix.clone()),
+            created_at: Set(model.created_at),
+            last_used_at: Set(None),
+            revoked_at: Set(None),
+        })
+        .exec(self.db)
+        .await?;
+        Ok(NewApiKey { model, token })
+    }
+
+    /// Active keys, newest first, `limit` at a time, starting after the id `after`.
+    pub async fn list_api_keys(
+        &self,
+        limit: u64,
+        after: Option<&str>,
+    ) -> Result<ApiKeyPage, StoreError> {
+        let mut query = api_key::Entity::find()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::RevokedAt.is_null())
+            .order_by_desc(Column::Id)
+            .limit(limit + 1);
+        if let Some(after) = after {
+            query = query.filter(Column::Id.lt(after));
+        }
+        let mut keys = query.all(self.db).await?;
+        let done = keys.len() as u64 <= limit;
+        keys.truncate(limit as usize);
+        Ok(ApiKeyPage { keys, done })
+    }
+
+    /// Revokes a key of this tenant: effective on the very next request, since every
+    /// request resolves its key against the database. Another tenant's key, an unknown
+    /// id or a key already revoked → `NotFound`.
+    pub async fn revoke_api_key(&self, key_id: &str) -> Result<(), StoreError> {
+        let result = api_key::Entity::update_many()
+            .col_expr(Column::RevokedAt, Expr::value(Utc::now()))
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::Id.eq(key_id))
+            .filter(Column::RevokedAt.is_null())
+            .exec(self.db)
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,73 @@
+//! The data-access layer: the only code that queries the database.
+//!
+//! **Every query that reads or changes a tenant's data goes through [`TenantScope`],
+//! which adds `tenant_id = ?` to it.** The few unscoped entry points are the ones that
+//! cannot know the tenant yet: creating one (sign-up) and resolving an API key.
+
+mod api_keys;
+mod connect;
+mod signup;
+
+use sea_orm::{DatabaseConnection, DbErr, SqlErr};
+
+pub use api_keys::{ApiKeyAuth, ApiKeyPage, NewApiKey};
+pub use connect::connect_and_migrate;
+pub use signup::NewTenant;
+
+use crate::domain::TenantId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write; the text says which thing exists already.
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to `Conflict(what)`, anything else to `Db`.
+    fn from_write(err: DbErr, what: &'static str) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict(what),
+            _ => StoreError::Db(err),
+        }
+    }
+}
+
+/// Handle on the database; cheap to clone (a connection pool inside).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// The data of one tenant, and only that.
+    pub fn tenant<'a>(&'a self, tenant_id: &'a TenantId) -> TenantScope<'a> {
+        TenantScope {
+            db: &self.db,
+            tenant_id,
+        }
+    }
+
+    /// Liveness of the database, for `/health/ready`.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.db.ping().await
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+/// Queries scoped to one tenant: every method filters by `tenant_id`.
+pub struct TenantScope<'a> {
+    db: &'a DatabaseConnection,
+    tenant_id: &'a TenantId,
+}
