@@ -5,7 +5,7 @@
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
-    error::{JsonPayloadError, PathError, QueryPayloadError},
+    error::{PathError, QueryPayloadError},
     http::StatusCode,
 };
 use serde::Serialize;
@@ -122,59 +122,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// Turns actix's JSON extractor failures into our errors (installed by `startup`).
-pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let api = match err {
-        JsonPayloadError::ContentType => {
-            ApiError::UnsupportedMediaType("expected content-type: application/json".to_string())
-        }
-        JsonPayloadError::Overflow { limit }
-        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-            ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
-        }
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            let message = e.to_string();
-            let field = backticked(&message).unwrap_or("body").to_string();
-            ApiError::Validation {
-                field,
-                message: strip_position(&message),
-            }
-        }
-        JsonPayloadError::Deserialize(e) => ApiError::InvalidJson(format!(
-            "the body is not valid JSON: {}",
-            strip_position(&e.to_string())
-        )),
-        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
-            ApiError::PayloadTooLarge("the body is too large".to_string())
-        }
-        other => ApiError::InvalidJson(format!("could not read the body: {other}")),
-    };
-    api.into()
-}
-
 /// Query string failures are validation errors of the named parameter.
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let message = err.to_string();
-    let field = backticked(&message).unwrap_or("query").to_string();
-    ApiError::Validation { field, message }.into()
+    ApiError::Validation {
+        field: "query".to_string(),
+        message: err.to_string(),
+    }
+    .into()
 }
 
 /// A path segment that does not parse names nothing that exists.
 pub fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::NotFound("not found".to_string()).into()
-}
-
-/// serde names fields in backticks: "missing field `email`".
-fn backticked(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(&message[start..start + len])
-}
-
-/// "… at line 1 column 12" helps nobody reading an API error.
-fn strip_position(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
 }

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod extract;
 pub mod routes;
 pub mod startup;
 pub mod state;

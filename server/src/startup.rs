@@ -16,7 +16,7 @@ use crate::{
     config::Settings,
     crypto::MainKey,
     dashboard,
-    error::{json_error, path_error, query_error},
+    error::{path_error, query_error},
     routes,
     state::AppState,
     store::{Store, connect_and_migrate},
@@ -93,11 +93,6 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .wrap(from_fn(crate::telemetry::request_id_header))
             .wrap(TracingLogger::default())
             .app_data(state.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(max_body)
-                    .error_handler(json_error),
-            )
             .app_data(web::PayloadConfig::default().limit(max_body))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))

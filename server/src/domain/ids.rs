@@ -30,6 +30,14 @@ macro_rules! prefixed_id {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// Parses an id taken from a URL or a cursor: the prefix and a ULID, or
+            /// nothing (such an id can name no row; callers answer 404).
+            pub fn parse(text: &str) -> Option<Self> {
+                let body = text.strip_prefix($prefix)?;
+                (body.len() == 26 && body.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    .then(|| Self(text.to_string()))
+            }
         }
 
         impl fmt::Display for $name {
@@ -55,5 +63,11 @@ mod tests {
         assert!(first.as_str().starts_with("key_"));
         assert_eq!(first.as_str().len(), 4 + 26);
         assert!(first.as_str() < second.as_str());
+        assert_eq!(ApiKeyId::parse(first.as_str()), Some(first.clone()));
+        assert_eq!(ApiKeyId::parse("key_\0';--"), None);
+        assert_eq!(
+            ApiKeyId::parse(&first.as_str().replace("key_", "org_")),
+            None
+        );
     }
 }

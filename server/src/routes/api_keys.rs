@@ -4,8 +4,15 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::pagination::{ListOut, ListQuery};
 use crate::{
-    domain::ApiKeyName, entities::api_key, error::ApiError, state::AppState, store::ApiKeyAuth,
+    domain::{ApiKeyId, ApiKeyName},
+    entities::api_key,
+    error::ApiError,
+    extract::ApiJson,
+    state::AppState,
+    store::ApiKeyAuth,
+    store::StoreError,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -50,41 +57,17 @@ pub struct ApiKeyCreatedOut {
     key: String,
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    limit: Option<i64>,
-    iterator: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListOut<T> {
-    data: Vec<T>,
-    iterator: Option<String>,
-    prev_iterator: Option<String>,
-    done: bool,
-}
-
-pub const DEFAULT_LIMIT: i64 = 50;
-pub const MAX_LIMIT: i64 = 250;
-
 #[get("/api-keys")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: ApiKeyAuth,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::validation(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let after = query.cursor(ApiKeyId::parse)?;
     let page = state
         .store
         .tenant(&auth.tenant_id)
-        .list_api_keys(limit as u64, query.iterator.as_deref())
+        .list_api_keys(query.limit()?, after.as_ref())
         .await?;
     let iterator = page.keys.last().map(|k| k.id.clone());
     Ok(HttpResponse::Ok().json(ListOut {
@@ -99,7 +82,7 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     auth: ApiKeyAuth,
-    body: web::Json<ApiKeyIn>,
+    body: ApiJson<ApiKeyIn>,
 ) -> Result<HttpResponse, ApiError> {
     let name = ApiKeyName::parse(&body.name).map_err(|m| ApiError::validation("name", m))?;
     let created = state
@@ -120,6 +103,8 @@ pub async fn revoke(
     auth: ApiKeyAuth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    // An id that cannot exist names nothing: 404 without asking the database.
+    let id = ApiKeyId::parse(&id).ok_or(StoreError::NotFound)?;
     state
         .store
         .tenant(&auth.tenant_id)

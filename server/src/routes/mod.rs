@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod fallback;
 pub mod health;
+pub mod pagination;
 pub mod signup;
 
 use actix_web::{middleware::from_fn, web};

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{Email, OrganizationName, Password},
     error::ApiError,
+    extract::ApiJson,
     state::AppState,
     store::NewTenant,
 };
@@ -28,7 +29,7 @@ pub struct SignupOut {
 #[post("/signup")]
 pub async fn signup(
     state: web::Data<AppState>,
-    body: web::Json<SignupIn>,
+    body: ApiJson<SignupIn>,
 ) -> Result<HttpResponse, ApiError> {
     if !state.settings.signup_enabled {
         return Err(ApiError::Forbidden {

@@ -97,7 +97,7 @@ impl TenantScope<'_> {
     pub async fn list_api_keys(
         &self,
         limit: u64,
-        after: Option<&str>,
+        after: Option<&ApiKeyId>,
     ) -> Result<ApiKeyPage, StoreError> {
         let mut query = api_key::Entity::find()
             .filter(Column::TenantId.eq(self.tenant_id.as_str()))
@@ -105,7 +105,7 @@ impl TenantScope<'_> {
             .order_by_desc(Column::Id)
             .limit(limit + 1);
         if let Some(after) = after {
-            query = query.filter(Column::Id.lt(after));
+            query = query.filter(Column::Id.lt(after.as_str()));
         }
         let mut keys = query.all(self.db).await?;
         let done = keys.len() as u64 <= limit;
@@ -116,11 +116,11 @@ impl TenantScope<'_> {
     /// Revokes a key of this tenant: effective on the very next request, since every
     /// request resolves its key against the database. Another tenant's key, an unknown
     /// id or a key already revoked → `NotFound`.
-    pub async fn revoke_api_key(&self, key_id: &str) -> Result<(), StoreError> {
+    pub async fn revoke_api_key(&self, key_id: &ApiKeyId) -> Result<(), StoreError> {
         let result = api_key::Entity::update_many()
             .col_expr(Column::RevokedAt, Expr::value(Utc::now()))
             .filter(Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(Column::Id.eq(key_id))
+            .filter(Column::Id.eq(key_id.as_str()))
             .filter(Column::RevokedAt.is_null())
             .exec(self.db)
             .await?;
