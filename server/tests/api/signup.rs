@@ -37,7 +37,7 @@ both_backends!(
             ),
             (
                 json!({"organization": "Acme", "email": 42, "password": "correct horse battery"}),
-                "body",
+                "email",
             ),
         ];
         for (body, field) in cases {
