@@ -1,0 +1,7 @@
+//! Black-box tests of the built `hookrelay` binary: started as a user starts it, talked
+//! to over real HTTP, and its dashboard driven in a real (headless) Chromium.
+
+mod support;
+
+mod binary;
+mod browser;
