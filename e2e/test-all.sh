@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# hookrelay's test command: installs what the tests need (idempotently), then runs
+# every check and every test against SQLite, PostgreSQL + Redis and a real browser.
+#
+#   ./e2e/test-all.sh
+#
+# Needs: rustup/cargo, PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth,
+# database `test`; override with TEST_POSTGRES_URL) and Redis on 127.0.0.1:6379.
+# Installs when missing: the wasm32 target, Debian's chromium + chromium-driver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build outputs outside the clone: warm runs reuse them.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hookrelay-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+step "prerequisites"
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+fi
+if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --port 6379 --save "" --appendonly no >/dev/null || true
+fi
+echo "rustc: $(rustc --version)"
+echo "chromium: $(chromium --version 2>/dev/null || echo missing)"
+echo "postgres: $(pg_isready -h 127.0.0.1 -p 5432 2>&1 || true)"
+echo "redis: $(redis-cli -h 127.0.0.1 -p 6379 ping 2>&1 || true)"
+
+step "format"
+cargo fmt --all -- --check
+
+step "lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "build"
+# The e2e tests run the real binary.
+cargo build --workspace --bins --locked
+
+step "test"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
