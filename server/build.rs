@@ -59,8 +59,29 @@ fn main() {
     fs::write(out_dir.join("bundle.rs"), code).expect("write bundle.rs");
 }
 
+/// Makes sure the wasm32 standard library is installed, adding it with rustup when it
+/// is not, so `cargo run` works on a machine that has only ever built for the host.
+fn ensure_wasm_target() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let installed = sysroot.is_some_and(|root| root.join("lib/rustlib").join(TARGET).exists());
+    if !installed {
+        println!(
+            "cargo:warning=installing the {TARGET} target with rustup (needed for the dashboard)"
+        );
+        let _ = Command::new("rustup")
+            .args(["target", "add", TARGET])
+            .status();
+    }
+}
+
 /// Compiles the `frontend` crate to wasm and returns the path of the `.wasm` file.
 fn build_frontend(out_dir: &Path) -> PathBuf {
+    ensure_wasm_target();
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
     let frontend_manifest = manifest_dir.join("../frontend/Cargo.toml");
     // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: share one wasm target
