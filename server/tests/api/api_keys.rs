@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{TestApp, error_code, field_of_each};
 
 both_backends!(
     keys_are_created_listed_and_revoked,
@@ -26,12 +26,7 @@ both_backends!(
         let res = app.get("/api/v1/api-keys", Some(&second)).await;
         assert_eq!(res.status(), StatusCode::OK);
         let list: Value = res.json().await.unwrap();
-        let names: Vec<&str> = list["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["name"].as_str().unwrap())
-            .collect();
+        let names = field_of_each(&list, "name");
         assert_eq!(names, ["CI", "default"], "newest first");
         assert_eq!(list["done"], true);
         let text = list.to_string();
@@ -147,12 +142,7 @@ both_backends!(
             .json()
             .await
             .unwrap();
-        let names: Vec<&str> = page["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["name"].as_str().unwrap())
-            .collect();
+        let names = field_of_each(&page, "name");
         assert_eq!(names, ["three", "two", "one"]);
         assert_eq!(page["done"], false);
         let next = page["iterator"].as_str().unwrap();
@@ -165,12 +155,7 @@ both_backends!(
             .json()
             .await
             .unwrap();
-        let names: Vec<&str> = rest["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["name"].as_str().unwrap())
-            .collect();
+        let names = field_of_each(&rest, "name");
         assert_eq!(names, ["default"]);
         assert_eq!(rest["done"], true);
 

@@ -186,3 +186,13 @@ pub async fn error_code(res: Response) -> (StatusCode, String, Value) {
     assert!(body["detail"].is_string(), "error has a detail: {body}");
     (status, code, body)
 }
+
+/// `field` of every item of a list response's `data`.
+pub fn field_of_each(list: &Value, field: &str) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .expect("a list response has data")
+        .iter()
+        .map(|item| item[field].as_str().unwrap_or_default().to_string())
+        .collect()
+}
