@@ -33,22 +33,23 @@ fn main() {
     let _ = fs::remove_dir_all(&pkg_dir);
     fs::create_dir_all(&pkg_dir).expect("create pkg dir");
 
-    let (name, js, wasm) = if env::var_os("HOOKRELAY_SKIP_WASM").is_some_and(|v| v != "0") {
-        println!("cargo:warning=HOOKRELAY_SKIP_WASM is set: the dashboard will not hydrate");
-        let name = "hookrelay-unbuilt".to_string();
-        let js = pkg_dir.join(format!("{name}.js"));
-        let wasm = pkg_dir.join(format!("{name}_bg.wasm"));
-        fs::write(
-            &js,
-            "export default async function() {}\nexport function hydrate() {}\n",
-        )
-        .unwrap();
-        fs::write(&wasm, b"").unwrap();
-        (name, js, wasm)
-    } else {
-        let wasm_in = build_frontend(&out_dir);
-        bindgen(&wasm_in, &pkg_dir)
-    };
+    let (name, js, wasm) =
+        if env::var_os("HOOKRELAY_SKIP_WASM").is_some_and(|v| !v.is_empty() && v != "0") {
+            println!("cargo:warning=HOOKRELAY_SKIP_WASM is set: the dashboard will not hydrate");
+            let name = "hookrelay-unbuilt".to_string();
+            let js = pkg_dir.join(format!("{name}.js"));
+            let wasm = pkg_dir.join(format!("{name}_bg.wasm"));
+            fs::write(
+                &js,
+                "export default async function() {}\nexport function hydrate() {}\n",
+            )
+            .unwrap();
+            fs::write(&wasm, b"").unwrap();
+            (name, js, wasm)
+        } else {
+            let wasm_in = build_frontend(&out_dir);
+            bindgen(&wasm_in, &pkg_dir)
+        };
 
     let code = format!(
         "/// Base name of the bundle's files (content-hashed).\n\

@@ -26,7 +26,17 @@ async fn up_creates_the_schema_and_is_idempotent() {
         );
     }
     let db = Database::connect(&url).await.unwrap();
-    for table in ["tenant", "tenant_user", "api_key", "seaql_migrations"] {
+    for table in [
+        "tenant",
+        "tenant_user",
+        "api_key",
+        "application",
+        "endpoint",
+        "message",
+        "delivery",
+        "attempt",
+        "seaql_migrations",
+    ] {
         let rows = db
             .query_all_raw(Statement::from_string(
                 db.get_database_backend(),
@@ -43,5 +53,5 @@ async fn up_creates_the_schema_and_is_idempotent() {
         ))
         .await
         .unwrap();
-    assert_eq!(applied.len(), 1, "each migration recorded once");
+    assert_eq!(applied.len(), 2, "each migration recorded once");
 }

@@ -1,4 +1,4 @@
-//! Prefixed, time-sortable identifiers: `org_…`, `user_…`, `key_…` (a ULID after the
+//! Prefixed, time-sortable identifiers: `org_…`, `app_…`, `ep_…`, `msg_…` (a ULID after the
 //! prefix), as Svix does. The prefix says what an id names when it turns up in a log.
 
 use std::{fmt, sync::Mutex};
@@ -51,6 +51,13 @@ macro_rules! prefixed_id {
 prefixed_id!(TenantId, "org_");
 prefixed_id!(UserId, "user_");
 prefixed_id!(ApiKeyId, "key_");
+prefixed_id!(AppId, "app_");
+prefixed_id!(EndpointId, "ep_");
+prefixed_id!(EndpointSecretId, "whsk_");
+prefixed_id!(EventTypeId, "et_");
+prefixed_id!(MessageId, "msg_");
+prefixed_id!(DeliveryId, "dlv_");
+prefixed_id!(AttemptId, "atmpt_");
 
 #[cfg(test)]
 mod tests {

@@ -3,12 +3,23 @@
 
 mod api_key;
 mod email;
+mod endpoint_url;
 mod ids;
 mod names;
 mod password;
+mod status;
+mod uid;
+mod webhook_secret;
 
 pub use api_key::ApiKeyToken;
 pub use email::Email;
-pub use ids::{ApiKeyId, TenantId, UserId};
+pub use endpoint_url::{MAX_URL_LEN, parse_endpoint_url};
+pub use ids::{
+    ApiKeyId, AppId, AttemptId, DeliveryId, EndpointId, EndpointSecretId, EventTypeId, MessageId,
+    TenantId, UserId,
+};
 pub use names::{ApiKeyName, OrganizationName};
 pub use password::{Password, PasswordHash};
+pub use status::{DeliveryStatus, Trigger};
+pub use uid::{parse_channels, parse_event_type_name, parse_text, parse_uid};
+pub use webhook_secret::WebhookSecret;

@@ -2,5 +2,13 @@
 //! can be seen to be scoped by tenant.
 
 pub mod api_key;
+pub mod application;
+pub mod attempt;
+pub mod delivery;
+pub mod endpoint;
+pub mod endpoint_secret;
+pub mod event_type;
+pub mod idempotency_key;
+pub mod message;
 pub mod tenant;
 pub mod tenant_user;

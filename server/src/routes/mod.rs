@@ -1,8 +1,15 @@
 //! HTTP routes, one module per resource.
 
 pub mod api_keys;
+pub mod applications;
+pub mod attempts;
+pub mod endpoint_extras;
+pub mod endpoints;
+pub mod event_types;
 pub mod fallback;
+pub mod fields;
 pub mod health;
+pub mod messages;
 pub mod pagination;
 pub mod signup;
 
@@ -20,6 +27,12 @@ pub fn api(cfg: &mut web::ServiceConfig) {
                     web::scope("")
                         .wrap(from_fn(require_api_key))
                         .configure(api_keys::routes)
+                        .configure(applications::routes)
+                        .configure(endpoints::routes)
+                        .configure(endpoint_extras::routes)
+                        .configure(messages::routes)
+                        .configure(attempts::routes)
+                        .configure(event_types::routes)
                         .default_service(web::to(fallback::api_not_found)),
                 ),
             )

@@ -5,16 +5,33 @@
 //! cannot know the tenant yet: creating one (sign-up) and resolving an API key.
 
 mod api_keys;
+mod applications;
+mod attempts;
 mod connect;
+mod endpoints;
+mod event_types;
+mod idempotency;
+mod json_text;
+mod messages;
+mod pagination;
 mod signup;
 
 use sea_orm::{DatabaseConnection, DbErr, SqlErr};
 
 pub use api_keys::{ApiKeyAuth, ApiKeyPage, NewApiKey};
+pub use applications::{AppFields, AppPatch};
+pub use attempts::AttemptFilter;
 pub use connect::connect_and_migrate;
+pub use endpoints::{EndpointFields, EndpointPatch, EndpointStats};
+pub use event_types::{EventTypeFields, EventTypePatch};
+pub use idempotency::{IdempotencyClaim, StoredResponse};
+pub use json_text::from_text;
+pub use messages::{MessageFilter, NewMessage};
+pub use pagination::{Cursor, Order, Page, PageRequest, id_bound};
 pub use signup::NewTenant;
 
 use crate::domain::TenantId;
+use pagination::paginate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

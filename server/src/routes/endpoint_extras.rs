@@ -1,0 +1,289 @@
+//! An endpoint's secret, custom headers, stats, recovery and test events.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get, patch, post, put, web};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::fields;
+use super::messages::MessageOut;
+use super::pagination::parse_time;
+use crate::domain::{WebhookSecret, parse_event_type_name};
+use crate::{
+    error::ApiError,
+    extract::ApiJson,
+    state::AppState,
+    store::{ApiKeyAuth, NewMessage, StoreError, from_text},
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(get_secret)
+        .service(rotate_secret)
+        .service(get_headers)
+        .service(set_headers)
+        .service(patch_headers)
+        .service(stats)
+        .service(recover)
+        .service(send_example);
+}
+
+type EpPath = web::Path<(String, String)>;
+
+/// Default and upper bound of a rotation's grace period (SPEC §5).
+const DEFAULT_GRACE: Duration = Duration::hours(24);
+const MAX_GRACE_SECONDS: i64 = 7 * 24 * 3600;
+
+#[derive(Debug, Serialize)]
+pub struct EndpointSecretOut {
+    key: String,
+}
+
+#[get("/app/{app_id}/endpoint/{endpoint_id}/secret")]
+pub async fn get_secret(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: EpPath,
+) -> Result<HttpResponse, ApiError> {
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let secrets = scope.endpoint_secrets(&state.main_key, &ep).await?;
+    let current = secrets
+        .first()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("endpoint {} has no secret", ep.id)))?;
+    Ok(HttpResponse::Ok().json(EndpointSecretOut {
+        key: current.expose().to_string(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointSecretRotateIn {
+    key: Option<String>,
+    grace_period_seconds: Option<i64>,
+}
+
+/// Makes a new secret current; the previous one keeps verifying for the grace period
+/// (default 24 h, 0 to 7 days). Answers the new secret.
+#[post("/app/{app_id}/endpoint/{endpoint_id}/secret/rotate")]
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: EpPath,
+    body: ApiJson<EndpointSecretRotateIn>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let new = body
+        .key
+        .map(|k| WebhookSecret::parse(&k).map_err(|m| ApiError::validation("key", m)))
+        .transpose()?;
+    let grace = match body.grace_period_seconds {
+        None => DEFAULT_GRACE,
+        Some(s) if (0..=MAX_GRACE_SECONDS).contains(&s) => Duration::seconds(s),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "gracePeriodSeconds",
+                "must be from 0 to 604800 (7 days)",
+            ));
+        }
+    };
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let secret = scope
+        .rotate_endpoint_secret(&state.main_key, &ep, new, grace)
+        .await?;
+    Ok(HttpResponse::Ok().json(EndpointSecretOut {
+        key: secret.expose().to_string(),
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct EndpointHeadersOut {
+    headers: BTreeMap<String, String>,
+    sensitive: Vec<String>,
+}
+
+#[get("/app/{app_id}/endpoint/{endpoint_id}/headers")]
+pub async fn get_headers(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: EpPath,
+) -> Result<HttpResponse, ApiError> {
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.find_endpoint(&app, &path.1).await?;
+    Ok(HttpResponse::Ok().json(EndpointHeadersOut {
+        headers: from_text(Some(&ep.headers)),
+        sensitive: Vec::new(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EndpointHeadersIn {
+    headers: BTreeMap<String, String>,
+}
+
+#[put("/app/{app_id}/endpoint/{endpoint_id}/headers")]
+pub async fn set_headers(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: EpPath,
+    body: ApiJson<EndpointHeadersIn>,
+) -> Result<HttpResponse, ApiError> {
+    let headers = fields::headers(body.into_inner().headers)?;
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.find_endpoint(&app, &path.1).await?;
+    scope.set_endpoint_headers(&ep, &headers).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointHeadersPatchIn {
+    headers: BTreeMap<String, String>,
+    delete_headers: Option<Vec<String>>,
+}
+
+#[patch("/app/{app_id}/endpoint/{endpoint_id}/headers")]
+pub async fn patch_headers(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: EpPath,
+    body: ApiJson<EndpointHeadersPatchIn>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let added = fields::headers(body.headers)?;
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let mut headers: BTreeMap<String, String> = from_text(Some(&ep.headers));
+    for name in body.delete_headers.unwrap_or_default() {
+        headers.remove(&name.to_ascii_lowercase());
+    }
+    headers.extend(added);
+    let headers = fields::headers(headers)?;
+    scope.set_endpoint_headers(&ep, &headers).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatsQuery {
+    since: Option<String>,
+    until: Option<String>,
+}
+
+#[get("/app/{app_id}/endpoint/{endpoint_id}/stats")]
+pub async fn stats(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: EpPath,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let since = query
+        .since
+        .as_deref()
+        .map(|t| parse_time("since", t))
+        .transpose()?;
+    let until = query
+        .until
+        .as_deref()
+        .map(|t| parse_time("until", t))
+        .transpose()?;
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let s = scope.endpoint_stats(&ep, since, until).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "success": s.success, "pending": s.pending, "sending": s.sending, "fail": s.fail, "canceled": s.canceled,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecoverIn {
+    since: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+}
+
+/// Re-queues, as manual attempts, every message whose delivery to this endpoint
+/// failed in the window. Done at once; answered as a finished background task.
+#[post("/app/{app_id}/endpoint/{endpoint_id}/recover")]
+pub async fn recover(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: EpPath,
+    body: ApiJson<RecoverIn>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if body.until.is_some_and(|until| until <= body.since) {
+        return Err(ApiError::validation("until", "must be after since"));
+    }
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let count = scope.recover_endpoint(&ep, body.since, body.until).await?;
+    tracing::info!(endpoint_id = %ep.id, count, "recovery queued");
+    Ok(HttpResponse::Accepted().json(json!({
+        "id": format!("qtask_{}", ulid::Ulid::generate()),
+        "status": "finished",
+        "task": "endpoint.recover",
+        "updatedAt": Utc::now(),
+        "recovered": count,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventExampleIn {
+    event_type: String,
+    example_index: Option<usize>,
+}
+
+/// Sends this endpoint (only) an example event of the type: the first example of the
+/// event type's schema when it has one, else a small placeholder payload.
+#[post("/app/{app_id}/endpoint/{endpoint_id}/send-example")]
+pub async fn send_example(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: EpPath,
+    body: ApiJson<EventExampleIn>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let event_type = parse_event_type_name(&body.event_type)
+        .map_err(|m| ApiError::validation("eventType", m))?;
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let example = match scope.find_event_type(&event_type).await {
+        Ok(et) => schema_example(et.schemas.as_deref(), body.example_index.unwrap_or(0)),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let payload = example
+        .unwrap_or_else(|| json!({"type": event_type, "example": true, "sentAt": Utc::now()}));
+    let msg = scope
+        .accept_message_for(
+            &app,
+            &ep,
+            NewMessage {
+                event_type,
+                event_id: None,
+                channels: None,
+                tags: None,
+                payload: payload.to_string(),
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Accepted().json(MessageOut::new(msg, true)))
+}
+
+/// `schemas` is `{version: JSON schema}`; examples sit in the schema's `examples`.
+fn schema_example(schemas: Option<&str>, index: usize) -> Option<serde_json::Value> {
+    let schemas: serde_json::Value = serde_json::from_str(schemas?).ok()?;
+    let schema = schemas.as_object()?.values().last()?;
+    let example = schema.get("examples")?.get(index)?;
+    example.is_object().then(|| example.clone())
+}

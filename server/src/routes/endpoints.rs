@@ -1,0 +1,235 @@
+//! `/api/v1/app/{app}/endpoint`: endpoints (Svix `EndpointIn` / `EndpointOut` /
+//! `EndpointPatch`; the legacy names `filterTypes` and `rateLimit` are accepted and
+//! also returned).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::fields::{self, double_option};
+use super::pagination::{ListOut, ListQuery};
+use crate::domain::{EndpointId, WebhookSecret, parse_endpoint_url};
+use crate::entities::endpoint;
+use crate::{
+    error::ApiError,
+    extract::ApiJson,
+    state::AppState,
+    store::{ApiKeyAuth, EndpointFields, EndpointPatch, from_text},
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(replace)
+        .service(patch_one)
+        .service(delete_one);
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointIn {
+    url: String,
+    description: Option<String>,
+    uid: Option<String>,
+    #[serde(alias = "rateLimit")]
+    throttle_rate: Option<i64>,
+    disabled: Option<bool>,
+    #[serde(alias = "filterTypes")]
+    event_types: Option<Vec<String>>,
+    channels: Option<Vec<String>>,
+    secret: Option<String>,
+    metadata: Option<BTreeMap<String, String>>,
+    headers: Option<BTreeMap<String, String>>,
+}
+
+impl EndpointIn {
+    fn validate(self) -> Result<(EndpointFields, Option<WebhookSecret>), ApiError> {
+        let secret = self
+            .secret
+            .map(|s| WebhookSecret::parse(&s).map_err(|m| ApiError::validation("secret", m)))
+            .transpose()?;
+        let fields = EndpointFields {
+            uid: fields::uid("uid", self.uid)?,
+            url: parse_endpoint_url(&self.url).map_err(|m| ApiError::validation("url", m))?,
+            description: fields::description(self.description)?,
+            event_types: fields::event_types(self.event_types)?,
+            channels: fields::channels(self.channels)?,
+            throttle_rate: fields::throttle_rate(self.throttle_rate)?,
+            disabled: self.disabled.unwrap_or(false),
+            headers: fields::headers(self.headers.unwrap_or_default())?,
+            metadata: fields::metadata(self.metadata)?,
+        };
+        Ok((fields, secret))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointPatchIn {
+    url: Option<String>,
+    description: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    uid: Option<Option<String>>,
+    #[serde(default, alias = "rateLimit", deserialize_with = "double_option")]
+    throttle_rate: Option<Option<i64>>,
+    disabled: Option<bool>,
+    #[serde(default, alias = "filterTypes", deserialize_with = "double_option")]
+    event_types: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    channels: Option<Option<Vec<String>>>,
+    metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointOut {
+    id: String,
+    uid: Option<String>,
+    url: String,
+    description: String,
+    throttle_rate: Option<i32>,
+    disabled: bool,
+    event_types: Option<Vec<String>>,
+    channels: Option<Vec<String>>,
+    metadata: BTreeMap<String, String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// Legacy names, for older SDKs.
+    filter_types: Option<Vec<String>>,
+    rate_limit: Option<i32>,
+    version: i32,
+}
+
+impl From<endpoint::Model> for EndpointOut {
+    fn from(m: endpoint::Model) -> Self {
+        let event_types: Option<Vec<String>> = m.event_types.as_deref().map(|t| from_text(Some(t)));
+        Self {
+            id: m.id,
+            uid: m.uid,
+            url: m.url,
+            description: m.description,
+            throttle_rate: m.throttle_rate,
+            disabled: m.disabled,
+            filter_types: event_types.clone(),
+            event_types,
+            channels: m.channels.as_deref().map(|t| from_text(Some(t))),
+            metadata: from_text(Some(&m.metadata)),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            rate_limit: m.throttle_rate,
+            version: 1,
+        }
+    }
+}
+
+#[get("/app/{app_id}/endpoint")]
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page(EndpointId::parse)?;
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path).await?;
+    let endpoints = scope.list_endpoints(&app, &page).await?;
+    Ok(HttpResponse::Ok().json(ListOut::from_page(endpoints, EndpointOut::from)))
+}
+
+#[post("/app/{app_id}/endpoint")]
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: web::Path<String>,
+    body: ApiJson<EndpointIn>,
+) -> Result<HttpResponse, ApiError> {
+    let (fields, secret) = body.into_inner().validate()?;
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path).await?;
+    let ep = scope
+        .create_endpoint(&state.main_key, &app, fields, secret)
+        .await?;
+    Ok(HttpResponse::Created().json(EndpointOut::from(ep)))
+}
+
+#[get("/app/{app_id}/endpoint/{endpoint_id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.find_endpoint(&app, &path.1).await?;
+    Ok(HttpResponse::Ok().json(EndpointOut::from(ep)))
+}
+
+/// PUT creates the endpoint when it does not exist (201), else replaces it (200).
+#[put("/app/{app_id}/endpoint/{endpoint_id}")]
+pub async fn replace(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: web::Path<(String, String)>,
+    body: ApiJson<EndpointIn>,
+) -> Result<HttpResponse, ApiError> {
+    let (fields, _secret) = body.into_inner().validate()?;
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let (ep, created) = scope
+        .upsert_endpoint(&state.main_key, &app, &path.1, fields)
+        .await?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(EndpointOut::from(ep)))
+}
+
+#[patch("/app/{app_id}/endpoint/{endpoint_id}")]
+pub async fn patch_one(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: web::Path<(String, String)>,
+    body: ApiJson<EndpointPatchIn>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let patch = EndpointPatch {
+        uid: body.uid.map(|u| fields::uid("uid", u)).transpose()?,
+        url: body
+            .url
+            .map(|u| parse_endpoint_url(&u).map_err(|m| ApiError::validation("url", m)))
+            .transpose()?,
+        description: body
+            .description
+            .map(|d| fields::description(Some(d)))
+            .transpose()?,
+        event_types: body.event_types.map(fields::event_types).transpose()?,
+        channels: body.channels.map(fields::channels).transpose()?,
+        throttle_rate: body.throttle_rate.map(fields::throttle_rate).transpose()?,
+        disabled: body.disabled,
+        metadata: body
+            .metadata
+            .map(|m| fields::metadata(Some(m)))
+            .transpose()?,
+    };
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    let ep = scope.patch_endpoint(&app, &path.1, patch).await?;
+    Ok(HttpResponse::Ok().json(EndpointOut::from(ep)))
+}
+
+#[delete("/app/{app_id}/endpoint/{endpoint_id}")]
+pub async fn delete_one(
+    state: web::Data<AppState>,
+    auth: ApiKeyAuth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = state.store.tenant(&auth.tenant_id);
+    let app = scope.find_app(&path.0).await?;
+    scope.delete_endpoint(&app, &path.1).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,136 @@
+//! Field checks shared by the resources: each turns bad input into a 422 naming the
+//! field, so nothing unvalidated reaches the store.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{parse_channels, parse_event_type_name, parse_text, parse_uid};
+use crate::error::ApiError;
+
+pub fn uid(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
+    value
+        .map(|v| parse_uid(&v).map_err(|m| ApiError::validation(field, m)))
+        .transpose()
+}
+
+pub fn name(field: &str, value: &str) -> Result<String, ApiError> {
+    let text = parse_text(value.trim(), 256).map_err(|m| ApiError::validation(field, m))?;
+    if text.is_empty() {
+        return Err(ApiError::validation(field, "must not be empty"));
+    }
+    Ok(text)
+}
+
+pub fn description(value: Option<String>) -> Result<String, ApiError> {
+    parse_text(&value.unwrap_or_default(), 4096).map_err(|m| ApiError::validation("description", m))
+}
+
+/// Messages per second: at least 1.
+pub fn throttle_rate(value: Option<i64>) -> Result<Option<i32>, ApiError> {
+    value
+        .map(|n| {
+            i32::try_from(n)
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        "throttleRate",
+                        "must be from 1 to 100000 messages per second",
+                    )
+                })
+        })
+        .transpose()
+}
+
+pub fn metadata(
+    value: Option<BTreeMap<String, String>>,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let map = value.unwrap_or_default();
+    if map.len() > 100 {
+        return Err(ApiError::validation("metadata", "at most 100 entries"));
+    }
+    for (k, v) in &map {
+        parse_text(k, 256)
+            .and_then(|_| parse_text(v, 4096))
+            .map_err(|m| ApiError::validation("metadata", m))?;
+    }
+    Ok(map)
+}
+
+pub fn event_types(value: Option<Vec<String>>) -> Result<Option<Vec<String>>, ApiError> {
+    value
+        .map(|list| {
+            list.iter()
+                .map(|n| {
+                    parse_event_type_name(n)
+                        .map_err(|m| ApiError::validation("eventTypes", format!("{n:?} {m}")))
+                })
+                .collect()
+        })
+        .transpose()
+}
+
+pub fn channels(value: Option<Vec<String>>) -> Result<Option<Vec<String>>, ApiError> {
+    value
+        .map(|list| parse_channels(&list).map_err(|m| ApiError::validation("channels", m)))
+        .transpose()
+}
+
+/// Headers hookrelay sets itself, or that would break the request, cannot be custom.
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "user-agent",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "svix-id",
+    "svix-timestamp",
+    "svix-signature",
+];
+
+pub fn headers(value: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, ApiError> {
+    if value.len() > 50 {
+        return Err(ApiError::validation("headers", "at most 50 headers"));
+    }
+    let mut out = BTreeMap::new();
+    for (name, v) in value {
+        let lower = name.to_ascii_lowercase();
+        let token = !lower.is_empty()
+            && lower.len() <= 256
+            && lower
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            return Err(ApiError::validation(
+                "headers",
+                format!("{name:?} is not a header name"),
+            ));
+        }
+        if RESERVED_HEADERS.contains(&lower.as_str()) {
+            return Err(ApiError::validation(
+                "headers",
+                format!("{name:?} is set by hookrelay and cannot be overridden"),
+            ));
+        }
+        if v.len() > 4096 || v.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(ApiError::validation(
+                "headers",
+                format!("the value of {name:?} is not a valid header value"),
+            ));
+        }
+        out.insert(lower, v);
+    }
+    Ok(out)
+}
+
+/// `null` and absent are different in a PATCH: absent keeps, `null` clears.
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,425 @@
+//! Endpoints of an application, their signing secrets (encrypted at rest) and custom
+//! headers.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+};
+
+use super::{Page, PageRequest, StoreError, TenantScope, json_text, paginate};
+use crate::crypto::MainKey;
+use crate::domain::{DeliveryStatus, EndpointId, EndpointSecretId, WebhookSecret, parse_uid};
+use crate::entities::{application, delivery, endpoint, endpoint_secret};
+
+/// Validated fields of an endpoint, as created or fully replaced.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointFields {
+    pub uid: Option<String>,
+    pub url: String,
+    pub description: String,
+    pub event_types: Option<Vec<String>>,
+    pub channels: Option<Vec<String>>,
+    pub throttle_rate: Option<i32>,
+    pub disabled: bool,
+    pub headers: BTreeMap<String, String>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// Fields a PATCH may change (`Some(None)` clears a nullable one).
+#[derive(Debug, Clone, Default)]
+pub struct EndpointPatch {
+    pub uid: Option<Option<String>>,
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub event_types: Option<Option<Vec<String>>>,
+    pub channels: Option<Option<Vec<String>>>,
+    pub throttle_rate: Option<Option<i32>>,
+    pub disabled: Option<bool>,
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+/// Deliveries of one endpoint by status.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct EndpointStats {
+    pub success: u64,
+    pub pending: u64,
+    pub sending: u64,
+    pub fail: u64,
+    pub canceled: u64,
+}
+
+const UID_TAKEN: &str = "an endpoint with this uid already exists in this application";
+
+impl TenantScope<'_> {
+    /// An endpoint of `app` by id or uid.
+    pub async fn find_endpoint(
+        &self,
+        app: &application::Model,
+        id_or_uid: &str,
+    ) -> Result<endpoint::Model, StoreError> {
+        use endpoint::Column;
+        let query = endpoint::Entity::find()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::AppId.eq(app.id.as_str()));
+        let query = if EndpointId::parse(id_or_uid).is_some() {
+            query.filter(Column::Id.eq(id_or_uid))
+        } else if parse_uid(id_or_uid).is_ok() {
+            query.filter(Column::Uid.eq(id_or_uid))
+        } else {
+            return Err(StoreError::NotFound);
+        };
+        query.one(self.db).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list_endpoints(
+        &self,
+        app: &application::Model,
+        page: &PageRequest,
+    ) -> Result<Page<endpoint::Model>, StoreError> {
+        use endpoint::Column;
+        let query = endpoint::Entity::find()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::AppId.eq(app.id.as_str()));
+        paginate(self.db, query, Column::Id, page).await
+    }
+
+    /// Creates the endpoint and its first secret (given or generated) together.
+    pub async fn create_endpoint(
+        &self,
+        key: &MainKey,
+        app: &application::Model,
+        fields: EndpointFields,
+        secret: Option<WebhookSecret>,
+    ) -> Result<endpoint::Model, StoreError> {
+        self.create_endpoint_with_id(key, app, EndpointId::generate(), fields, secret)
+            .await
+    }
+
+    async fn create_endpoint_with_id(
+        &self,
+        key: &MainKey,
+        app: &application::Model,
+        id: EndpointId,
+        fields: EndpointFields,
+        secret: Option<WebhookSecret>,
+    ) -> Result<endpoint::Model, StoreError> {
+        let now = Utc::now();
+        let secret = secret.unwrap_or_else(WebhookSecret::generate);
+        let txn = self.db.begin().await?;
+        let model = endpoint::ActiveModel {
+            id: Set(id.to_string()),
+            tenant_id: Set(self.tenant_id.to_string()),
+            app_id: Set(app.id.clone()),
+            uid: Set(fields.uid),
+            url: Set(fields.url),
+            description: Set(fields.description),
+            event_types: Set(json_text::to_text_opt(&fields.event_types)),
+            channels: Set(json_text::to_text_opt(&fields.channels)),
+            throttle_rate: Set(fields.throttle_rate),
+            disabled: Set(fields.disabled),
+            headers: Set(json_text::to_text(&fields.headers)),
+            metadata: Set(json_text::to_text(&fields.metadata)),
+            retry_schedule: Set(None),
+            failing_since: Set(None),
+            last_success_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| StoreError::from_write(e, UID_TAKEN))?;
+        self.insert_secret(&txn, key, &model.id, &secret, None)
+            .await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    async fn insert_secret(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        key: &MainKey,
+        endpoint_id: &str,
+        secret: &WebhookSecret,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        endpoint_secret::ActiveModel {
+            id: Set(EndpointSecretId::generate().to_string()),
+            tenant_id: Set(self.tenant_id.to_string()),
+            endpoint_id: Set(endpoint_id.to_string()),
+            ciphertext: Set(key.seal(secret.expose().as_bytes(), endpoint_id)),
+            created_at: Set(Utc::now()),
+            expires_at: Set(expires_at),
+        }
+        .insert(db)
+        .await?;
+        Ok(())
+    }
+
+    /// PUT: replaces an endpoint's fields, or creates it (uid from the path when the
+    /// path is not an id). Returns whether it was created.
+    pub async fn upsert_endpoint(
+        &self,
+        key: &MainKey,
+        app: &application::Model,
+        id_or_uid: &str,
+        mut fields: EndpointFields,
+    ) -> Result<(endpoint::Model, bool), StoreError> {
+        match self.find_endpoint(app, id_or_uid).await {
+            Ok(existing) => {
+                let headers = existing.headers.clone();
+                let mut active = existing.into_active_model();
+                active.uid = Set(fields.uid);
+                active.url = Set(fields.url);
+                active.description = Set(fields.description);
+                active.event_types = Set(json_text::to_text_opt(&fields.event_types));
+                active.channels = Set(json_text::to_text_opt(&fields.channels));
+                active.throttle_rate = Set(fields.throttle_rate);
+                active.disabled = Set(fields.disabled);
+                active.metadata = Set(json_text::to_text(&fields.metadata));
+                // Headers have their own routes; a PUT without them keeps them.
+                active.headers = Set(if fields.headers.is_empty() {
+                    headers
+                } else {
+                    json_text::to_text(&fields.headers)
+                });
+                active.updated_at = Set(Utc::now());
+                let model = active
+                    .update(self.db)
+                    .await
+                    .map_err(|e| StoreError::from_write(e, UID_TAKEN))?;
+                Ok((model, false))
+            }
+            Err(StoreError::NotFound) => {
+                let id = match EndpointId::parse(id_or_uid) {
+                    Some(id) => id,
+                    None => {
+                        fields.uid.get_or_insert_with(|| id_or_uid.to_string());
+                        EndpointId::generate()
+                    }
+                };
+                Ok((
+                    self.create_endpoint_with_id(key, app, id, fields, None)
+                        .await?,
+                    true,
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn patch_endpoint(
+        &self,
+        app: &application::Model,
+        id_or_uid: &str,
+        patch: EndpointPatch,
+    ) -> Result<endpoint::Model, StoreError> {
+        let mut active = self
+            .find_endpoint(app, id_or_uid)
+            .await?
+            .into_active_model();
+        if let Some(v) = patch.uid {
+            active.uid = Set(v);
+        }
+        if let Some(v) = patch.url {
+            active.url = Set(v);
+        }
+        if let Some(v) = patch.description {
+            active.description = Set(v);
+        }
+        if let Some(v) = patch.event_types {
+            active.event_types = Set(json_text::to_text_opt(&v));
+        }
+        if let Some(v) = patch.channels {
+            active.channels = Set(json_text::to_text_opt(&v));
+        }
+        if let Some(v) = patch.throttle_rate {
+            active.throttle_rate = Set(v);
+        }
+        if let Some(v) = patch.disabled {
+            active.disabled = Set(v);
+            if !v {
+                // Re-enabled: the failure streak that disabled it is over.
+                active.failing_since = Set(None);
+            }
+        }
+        if let Some(v) = patch.metadata {
+            active.metadata = Set(json_text::to_text(&v));
+        }
+        active.updated_at = Set(Utc::now());
+        active
+            .update(self.db)
+            .await
+            .map_err(|e| StoreError::from_write(e, UID_TAKEN))
+    }
+
+    pub async fn delete_endpoint(
+        &self,
+        app: &application::Model,
+        id_or_uid: &str,
+    ) -> Result<(), StoreError> {
+        let ep = self.find_endpoint(app, id_or_uid).await?;
+        endpoint::Entity::delete_many()
+            .filter(endpoint::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(endpoint::Column::Id.eq(ep.id))
+            .exec(self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The secrets a delivery is signed with now: the current one first, then rotated
+    /// ones still in their grace period.
+    pub async fn endpoint_secrets(
+        &self,
+        key: &MainKey,
+        ep: &endpoint::Model,
+    ) -> Result<Vec<WebhookSecret>, StoreError> {
+        use endpoint_secret::Column;
+        let now = Utc::now();
+        let rows = endpoint_secret::Entity::find()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::EndpointId.eq(ep.id.as_str()))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(Column::ExpiresAt.is_null())
+                    .add(Column::ExpiresAt.gt(now)),
+            )
+            .order_by_desc(Column::Id)
+            .all(self.db)
+            .await?;
+        let mut secrets: Vec<(bool, WebhookSecret)> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let plain = key
+                .open(&row.ciphertext, &ep.id)
+                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+            let text = String::from_utf8(plain)
+                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+            secrets.push((row.expires_at.is_none(), WebhookSecret::from_stored(text)));
+        }
+        secrets.sort_by_key(|(current, _)| !current);
+        Ok(secrets.into_iter().map(|(_, s)| s).collect())
+    }
+
+    /// Makes `new` (or a generated secret) current; the previous current one stays
+    /// valid for `grace`. Secrets whose grace period is over are deleted.
+    pub async fn rotate_endpoint_secret(
+        &self,
+        key: &MainKey,
+        ep: &endpoint::Model,
+        new: Option<WebhookSecret>,
+        grace: Duration,
+    ) -> Result<WebhookSecret, StoreError> {
+        use endpoint_secret::Column;
+        let now = Utc::now();
+        let new = new.unwrap_or_else(WebhookSecret::generate);
+        let txn = self.db.begin().await?;
+        let scoped = endpoint_secret::Entity::delete_many()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::EndpointId.eq(ep.id.as_str()));
+        if grace.is_zero() {
+            scoped
+                .filter(Column::ExpiresAt.is_null())
+                .exec(&txn)
+                .await?;
+        } else {
+            endpoint_secret::Entity::update_many()
+                .col_expr(Column::ExpiresAt, Expr::value(now + grace))
+                .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+                .filter(Column::EndpointId.eq(ep.id.as_str()))
+                .filter(Column::ExpiresAt.is_null())
+                .exec(&txn)
+                .await?;
+        }
+        endpoint_secret::Entity::delete_many()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::EndpointId.eq(ep.id.as_str()))
+            .filter(Column::ExpiresAt.lte(now))
+            .exec(&txn)
+            .await?;
+        self.insert_secret(&txn, key, &ep.id, &new, None).await?;
+        txn.commit().await?;
+        Ok(new)
+    }
+
+    pub async fn set_endpoint_headers(
+        &self,
+        ep: &endpoint::Model,
+        headers: &BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        let mut active = ep.clone().into_active_model();
+        active.headers = Set(json_text::to_text(headers));
+        active.updated_at = Set(Utc::now());
+        active.update(self.db).await?;
+        Ok(())
+    }
+
+    pub async fn endpoint_stats(
+        &self,
+        ep: &endpoint::Model,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<EndpointStats, StoreError> {
+        use delivery::Column;
+        let mut stats = EndpointStats::default();
+        for status in [
+            DeliveryStatus::Success,
+            DeliveryStatus::Pending,
+            DeliveryStatus::Sending,
+            DeliveryStatus::Fail,
+            DeliveryStatus::Canceled,
+        ] {
+            let mut query = delivery::Entity::find()
+                .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+                .filter(Column::EndpointId.eq(ep.id.as_str()))
+                .filter(Column::Status.eq(status.as_i16()));
+            if let Some(since) = since {
+                query = query.filter(Column::CreatedAt.gte(since));
+            }
+            if let Some(until) = until {
+                query = query.filter(Column::CreatedAt.lt(until));
+            }
+            let count = query.count(self.db).await?;
+            match status {
+                DeliveryStatus::Success => stats.success = count,
+                DeliveryStatus::Pending => stats.pending = count,
+                DeliveryStatus::Sending => stats.sending = count,
+                DeliveryStatus::Fail => stats.fail = count,
+                DeliveryStatus::Canceled => stats.canceled = count,
+            }
+        }
+        Ok(stats)
+    }
+
+    /// Queues a manual re-delivery of every message whose delivery to `ep` failed
+    /// in the window. Returns how many.
+    pub async fn recover_endpoint(
+        &self,
+        ep: &endpoint::Model,
+        since: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<u64, StoreError> {
+        use delivery::Column;
+        let now = Utc::now();
+        let mut update = delivery::Entity::update_many()
+            .col_expr(
+                Column::Status,
+                Expr::value(DeliveryStatus::Pending.as_i16()),
+            )
+            .col_expr(
+                Column::Trigger,
+                Expr::value(crate::domain::Trigger::Manual as i16),
+            )
+            .col_expr(Column::NextAttemptAt, Expr::value(now))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::EndpointId.eq(ep.id.as_str()))
+            .filter(Column::Status.eq(DeliveryStatus::Fail.as_i16()))
+            .filter(Column::CreatedAt.gte(since));
+        if let Some(until) = until {
+            update = update.filter(Column::CreatedAt.lt(until));
+        }
+        Ok(update.exec(self.db).await?.rows_affected)
+    }
+}

@@ -1,0 +1,204 @@
+//! Messages: durable acceptance with fan-out, and their history.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+
+use super::{Page, PageRequest, StoreError, TenantScope, id_bound, json_text, paginate};
+use crate::domain::{DeliveryId, DeliveryStatus, MessageId, Trigger, parse_uid};
+use crate::entities::{application, delivery, endpoint, message};
+
+/// A validated message to accept.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub event_type: String,
+    pub event_id: Option<String>,
+    pub channels: Option<Vec<String>>,
+    pub tags: Option<Vec<String>>,
+    /// The payload's JSON text exactly as received.
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub event_types: Option<Vec<String>>,
+    pub channel: Option<String>,
+    pub before: Option<DateTime<Utc>>,
+    pub after: Option<DateTime<Utc>>,
+}
+
+const EVENT_ID_TAKEN: &str = "a message with this eventId already exists in this application";
+
+/// Does `ep` want a message of `event_type` on `channels`? An endpoint without an
+/// event-type filter takes every type; one with channels takes only messages on one
+/// of them.
+pub fn endpoint_wants(ep: &endpoint::Model, event_type: &str, channels: Option<&[String]>) -> bool {
+    if ep.disabled {
+        return false;
+    }
+    let types: Vec<String> = json_text::from_text(ep.event_types.as_deref());
+    if !types.is_empty() && !types.iter().any(|t| t == event_type) {
+        return false;
+    }
+    let wanted: Vec<String> = json_text::from_text(ep.channels.as_deref());
+    wanted.is_empty() || channels.is_some_and(|cs| cs.iter().any(|c| wanted.contains(c)))
+}
+
+impl TenantScope<'_> {
+    /// Stores the message and one pending delivery per matching enabled endpoint in
+    /// **one** transaction; the caller answers 202 only once this returns.
+    pub async fn accept_message(
+        &self,
+        app: &application::Model,
+        new: NewMessage,
+    ) -> Result<message::Model, StoreError> {
+        let endpoints = endpoint::Entity::find()
+            .filter(endpoint::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(endpoint::Column::AppId.eq(app.id.as_str()))
+            .filter(endpoint::Column::Disabled.eq(false))
+            .all(self.db)
+            .await?;
+        let targets: Vec<&endpoint::Model> = endpoints
+            .iter()
+            .filter(|ep| endpoint_wants(ep, &new.event_type, new.channels.as_deref()))
+            .collect();
+        let txn = self.db.begin().await?;
+        let msg = self.insert_message(&txn, app, new).await?;
+        for ep in targets {
+            self.insert_delivery(&txn, &msg, &ep.id, Trigger::Scheduled)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(msg)
+    }
+
+    /// A message delivered to one endpoint only (send-example).
+    pub async fn accept_message_for(
+        &self,
+        app: &application::Model,
+        ep: &endpoint::Model,
+        new: NewMessage,
+    ) -> Result<message::Model, StoreError> {
+        let txn = self.db.begin().await?;
+        let msg = self.insert_message(&txn, app, new).await?;
+        self.insert_delivery(&txn, &msg, &ep.id, Trigger::Manual)
+            .await?;
+        txn.commit().await?;
+        Ok(msg)
+    }
+
+    async fn insert_message(
+        &self,
+        db: &impl ConnectionTrait,
+        app: &application::Model,
+        new: NewMessage,
+    ) -> Result<message::Model, StoreError> {
+        message::ActiveModel {
+            id: Set(MessageId::generate().to_string()),
+            tenant_id: Set(self.tenant_id.to_string()),
+            app_id: Set(app.id.clone()),
+            event_type: Set(new.event_type),
+            event_id: Set(new.event_id),
+            channels: Set(json_text::to_text_opt(&new.channels)),
+            tags: Set(json_text::to_text_opt(&new.tags)),
+            payload: Set(Some(new.payload)),
+            created_at: Set(Utc::now()),
+        }
+        .insert(db)
+        .await
+        .map_err(|e| StoreError::from_write(e, EVENT_ID_TAKEN))
+    }
+
+    async fn insert_delivery(
+        &self,
+        db: &impl ConnectionTrait,
+        msg: &message::Model,
+        endpoint_id: &str,
+        trigger: Trigger,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        delivery::ActiveModel {
+            id: Set(DeliveryId::generate().to_string()),
+            tenant_id: Set(self.tenant_id.to_string()),
+            app_id: Set(msg.app_id.clone()),
+            message_id: Set(msg.id.clone()),
+            endpoint_id: Set(endpoint_id.to_string()),
+            status: Set(DeliveryStatus::Pending.as_i16()),
+            trigger: Set(trigger as i16),
+            attempt_count: Set(0),
+            next_attempt_at: Set(now),
+            lease_owner: Set(None),
+            lease_until: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        Ok(())
+    }
+
+    /// Queues one manual delivery of `msg` to `ep` (resend).
+    pub async fn resend(
+        &self,
+        msg: &message::Model,
+        ep: &endpoint::Model,
+    ) -> Result<(), StoreError> {
+        self.insert_delivery(self.db, msg, &ep.id, Trigger::Manual)
+            .await
+    }
+
+    /// A message of `app` by id or eventId.
+    pub async fn find_message(
+        &self,
+        app: &application::Model,
+        id_or_event_id: &str,
+    ) -> Result<message::Model, StoreError> {
+        use message::Column;
+        let query = message::Entity::find()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::AppId.eq(app.id.as_str()));
+        let query = if MessageId::parse(id_or_event_id).is_some() {
+            query.filter(Column::Id.eq(id_or_event_id))
+        } else if parse_uid(id_or_event_id).is_ok() {
+            query.filter(Column::EventId.eq(id_or_event_id))
+        } else {
+            return Err(StoreError::NotFound);
+        };
+        query.one(self.db).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list_messages(
+        &self,
+        app: &application::Model,
+        filter: &MessageFilter,
+        page: &PageRequest,
+    ) -> Result<Page<message::Model>, StoreError> {
+        use message::Column;
+        let mut query = message::Entity::find()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::AppId.eq(app.id.as_str()));
+        if let Some(types) = &filter.event_types {
+            query = query.filter(Column::EventType.is_in(types.clone()));
+        }
+        if let Some(channel) = &filter.channel {
+            // Channels are a JSON array of strings: the quoted name matches one element.
+            let escaped = channel
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern =
+                sea_orm::sea_query::LikeExpr::new(format!("%\"{escaped}\"%")).escape('\\');
+            query = query.filter(Column::Channels.like(pattern));
+        }
+        // Time bounds become id bounds: ids are time-sortable, so this stays on the index.
+        if let Some(before) = filter.before {
+            query = query.filter(Column::Id.lt(id_bound(MessageId::PREFIX, before, false)));
+        }
+        if let Some(after) = filter.after {
+            query = query.filter(Column::Id.gt(id_bound(MessageId::PREFIX, after, true)));
+        }
+        paginate(self.db, query, Column::Id, page).await
+    }
+}
