@@ -112,13 +112,12 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let fields = body.into_inner().validate()?;
     let scope = state.store.tenant(&auth.tenant_id);
-    if parse_flag("get_if_exists", query.get_if_exists.as_deref(), false)? {
-        if let Some(uid) = &fields.uid {
-            match scope.find_app(uid).await {
-                Ok(existing) => return Ok(HttpResponse::Ok().json(ApplicationOut::from(existing))),
-                Err(StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
+    let get_if_exists = parse_flag("get_if_exists", query.get_if_exists.as_deref(), false)?;
+    if let (true, Some(uid)) = (get_if_exists, &fields.uid) {
+        match scope.find_app(uid).await {
+            Ok(existing) => return Ok(HttpResponse::Ok().json(ApplicationOut::from(existing))),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     let app = scope.create_app(fields).await?;

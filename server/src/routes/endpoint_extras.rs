@@ -283,7 +283,7 @@ pub async fn send_example(
 /// `schemas` is `{version: JSON schema}`; examples sit in the schema's `examples`.
 fn schema_example(schemas: Option<&str>, index: usize) -> Option<serde_json::Value> {
     let schemas: serde_json::Value = serde_json::from_str(schemas?).ok()?;
-    let schema = schemas.as_object()?.values().last()?;
+    let schema = schemas.as_object()?.values().next_back()?;
     let example = schema.get("examples")?.get(index)?;
     example.is_object().then(|| example.clone())
 }

@@ -111,7 +111,7 @@ pub async fn create(
         tags: fields::channels(body.tags).map_err(|_| {
             ApiError::validation("tags", "at most 10 tags of letters, digits, '-_.:'")
         })?,
-        payload: object_payload(body.payload)?,
+        payload: object_payload(&body.payload)?,
     };
     let scope = state.store.tenant(&auth.tenant_id);
     let app = match (scope.find_app(&path).await, body.application) {
@@ -126,7 +126,7 @@ pub async fn create(
 }
 
 /// The payload's text as received, which must be a JSON object.
-fn object_payload(raw: Box<RawValue>) -> Result<String, ApiError> {
+fn object_payload(raw: &RawValue) -> Result<String, ApiError> {
     let text = raw.get();
     if !text.trim_start().starts_with('{') {
         return Err(ApiError::validation("payload", "must be a JSON object"));
