@@ -35,6 +35,11 @@ pub async fn require_api_key(
         .await
         .map_err(ApiError::from)?
         .ok_or(ApiError::Unauthorized("invalid or revoked API key"))?;
+    if let Some(limiter) = &state.rate_limiter
+        && let Err(wait) = limiter.check(auth.key_id.as_str())
+    {
+        return Err(ApiError::TooManyRequests(wait.as_secs_f64().ceil().max(1.0) as u64).into());
+    }
     let now = Utc::now();
     if auth
         .last_used_at

@@ -41,6 +41,9 @@ pub enum ApiError {
     /// 415: a JSON route was sent another content type.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 429: over the API key's rate limit; retry after this many seconds.
+    #[error("too many requests: retry in {0} s")]
+    TooManyRequests(u64),
     /// 500: our fault. The cause is logged, not sent.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -72,6 +75,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::TooManyRequests(_) => "rate_limited",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -88,6 +92,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,8 +106,14 @@ impl ResponseError for ApiError {
             _ => None,
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Unauthorized(_)) {
-            response.insert_header(("www-authenticate", "Bearer"));
+        match self {
+            ApiError::Unauthorized(_) => {
+                response.insert_header(("www-authenticate", "Bearer"));
+            }
+            ApiError::TooManyRequests(seconds) => {
+                response.insert_header(("retry-after", seconds.to_string()));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             code: self.code(),

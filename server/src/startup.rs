@@ -17,6 +17,7 @@ use crate::{
     crypto::MainKey,
     dashboard,
     error::{path_error, query_error},
+    rate_limit::ApiRateLimiter,
     routes,
     state::AppState,
     store::{Store, connect_and_migrate},
@@ -42,10 +43,12 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("HOOKRELAY_MAIN_KEY: {e}"))?,
         };
         let db = connect_and_migrate(&settings).await?;
+        let rate_limiter = settings.rate_limit.map(ApiRateLimiter::new);
         let state = AppState {
             store: Store::new(db),
             settings: Arc::new(settings),
             main_key,
+            rate_limiter,
         };
 
         let listener = TcpListener::bind(state.settings.bind).map_err(|e| {
@@ -99,6 +102,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .configure(routes::health::routes);
         if serves_api {
             app.configure(routes::api)
+                .route("/docs", web::get().to(crate::docs::docs_page))
                 .configure(dashboard::configure(leptos_options.clone()))
                 .default_service(dashboard::not_found_page(leptos_options.clone()))
         } else {

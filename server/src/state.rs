@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{config::Settings, crypto::MainKey, store::Store};
+use crate::{config::Settings, crypto::MainKey, rate_limit::ApiRateLimiter, store::Store};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -10,4 +10,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Encrypts endpoint secrets at rest (used from the REST API issue on).
     pub main_key: MainKey,
+    /// `None` when `HOOKRELAY_RATE_LIMIT=0`.
+    pub rate_limiter: Option<ApiRateLimiter>,
 }

@@ -99,6 +99,8 @@ pub struct Settings {
     pub retention: Duration,
     pub max_body: usize,
     pub role: Role,
+    /// API requests per second per API key (bursts up to twice that); `None`: no limit.
+    pub rate_limit: Option<std::num::NonZeroU32>,
 }
 
 /// Every key: its name in `hookrelay.toml` and its environment variable.
@@ -120,6 +122,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("retention", "HOOKRELAY_RETENTION"),
     ("max_body", "HOOKRELAY_MAX_BODY"),
     ("role", "HOOKRELAY_ROLE"),
+    ("rate_limit", "HOOKRELAY_RATE_LIMIT"),
 ];
 
 /// The environment variable naming an explicit config file.
@@ -168,6 +171,7 @@ struct Layered {
     retention: Option<RawValue>,
     max_body: Option<RawValue>,
     role: Option<RawValue>,
+    rate_limit: Option<RawValue>,
 }
 
 /// Overrides from the command line (they beat everything else).

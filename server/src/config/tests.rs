@@ -32,6 +32,7 @@ fn defaults_are_the_embedded_mode() {
     assert_eq!(s.disable_after, Duration::from_secs(5 * 86_400));
     assert_eq!(s.max_body, 1 << 20);
     assert_eq!(s.role, Role::All);
+    assert_eq!(s.rate_limit.map(|n| n.get()), Some(1000));
     assert_eq!(s.mail_from, "hookrelay <alerts@localhost>");
 }
 
@@ -56,6 +57,7 @@ fn environment_sets_every_key() {
         ("HOOKRELAY_RETENTION", "7d"),
         ("HOOKRELAY_MAX_BODY", "2MiB"),
         ("HOOKRELAY_ROLE", "worker"),
+        ("HOOKRELAY_RATE_LIMIT", "0"),
     ])
     .unwrap();
     assert_eq!(s.bind.port(), 9000);
@@ -72,6 +74,7 @@ fn environment_sets_every_key() {
     assert_eq!(s.retention, Duration::from_secs(7 * 86_400));
     assert_eq!(s.max_body, 2 << 20);
     assert_eq!(s.role, Role::Worker);
+    assert_eq!(s.rate_limit, None, "0 switches the limit off");
     assert_eq!(s.public_url.unwrap().as_str(), "https://hooks.example.com/");
 }
 

@@ -161,6 +161,19 @@ impl Layered {
             },
         )?;
         let role = value(self.role, "HOOKRELAY_ROLE", || Role::All, Role::parse)?;
+        let rate_limit = value(
+            self.rate_limit,
+            "HOOKRELAY_RATE_LIMIT",
+            || std::num::NonZeroU32::new(1000),
+            |s| {
+                s.trim()
+                    .parse::<u32>()
+                    .map(std::num::NonZeroU32::new)
+                    .map_err(|_| {
+                        format!("{s:?} is not a number of requests per second (0 = no limit)")
+                    })
+            },
+        )?;
         Ok(Settings {
             bind,
             data_dir,
@@ -180,6 +193,7 @@ impl Layered {
             retention,
             max_body,
             role,
+            rate_limit,
         })
     }
 }

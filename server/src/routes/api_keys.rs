@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::pagination::{ListOut, ListQuery};
+use super::pagination::{ListOut, ListQuery, PageParams};
 use crate::{
     domain::{ApiKeyId, ApiKeyName},
     entities::api_key,
@@ -19,12 +19,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list).service(create).service(revoke);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ApiKeyIn {
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyOut {
     id: String,
@@ -48,7 +48,7 @@ impl From<api_key::Model> for ApiKeyOut {
 }
 
 /// Creation is the only response that carries the key itself.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyCreatedOut {
     #[serde(flatten)]
@@ -57,6 +57,7 @@ pub struct ApiKeyCreatedOut {
     key: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "Authentication", params(PageParams), responses((status = 200, description = "Active API keys, newest first", body = ListOut<ApiKeyOut>)))]
 #[get("/api-keys")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -78,6 +79,7 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "Authentication", request_body = ApiKeyIn, responses((status = 201, description = "The new key; `key` is shown only here", body = ApiKeyCreatedOut)))]
 #[post("/api-keys")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -97,6 +99,7 @@ pub async fn create(
     }))
 }
 
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "Authentication", params(("id" = String, Path, description = "The API key's id")), responses((status = 204, description = "Revoked")))]
 #[delete("/api-keys/{id}")]
 pub async fn revoke(
     state: web::Data<AppState>,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::fields::{self, double_option};
-use super::pagination::{ListOut, ListQuery, parse_flag};
+use super::pagination::{ListOut, ListQuery, PageParams, parse_flag};
 use crate::domain::AppId;
 use crate::entities::application;
 use crate::{
@@ -26,7 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(delete_one);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationIn {
     name: String,
@@ -47,7 +47,7 @@ impl ApplicationIn {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationPatchIn {
     name: Option<String>,
@@ -58,7 +58,7 @@ pub struct ApplicationPatchIn {
     metadata: Option<BTreeMap<String, String>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationOut {
     id: String,
@@ -87,6 +87,7 @@ impl From<application::Model> for ApplicationOut {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/app", tag = "Application", params(PageParams), responses((status = 200, body = ListOut<ApplicationOut>)))]
 #[get("/app")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -98,11 +99,15 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ListOut::from_page(apps, ApplicationOut::from)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CreateQuery {
+    /// With a `uid`: answer the existing application (200) instead of a conflict.
+    #[param(value_type = Option<bool>)]
     get_if_exists: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/app", tag = "Application", params(CreateQuery), request_body = ApplicationIn, responses((status = 201, body = ApplicationOut), (status = 200, description = "get_if_exists and it existed", body = ApplicationOut)))]
 #[post("/app")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -124,6 +129,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(ApplicationOut::from(app)))
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}", tag = "Application", params(("app_id" = String, Path, description = "The application's id or uid")), responses((status = 200, body = ApplicationOut)))]
 #[get("/app/{app_id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -134,6 +140,7 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(ApplicationOut::from(app)))
 }
 
+#[utoipa::path(put, path = "/api/v1/app/{app_id}", tag = "Application", params(("app_id" = String, Path, description = "The application's id or uid")), request_body = ApplicationIn, responses((status = 200, description = "Replaced", body = ApplicationOut), (status = 201, description = "Created", body = ApplicationOut)))]
 /// PUT creates the application when it does not exist (201), else replaces it (200).
 #[put("/app/{app_id}")]
 pub async fn replace(
@@ -156,6 +163,7 @@ pub async fn replace(
     Ok(response.json(ApplicationOut::from(app)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/app/{app_id}", tag = "Application", params(("app_id" = String, Path, description = "The application's id or uid")), request_body = ApplicationPatchIn, responses((status = 200, body = ApplicationOut)))]
 #[patch("/app/{app_id}")]
 pub async fn patch_one(
     state: web::Data<AppState>,
@@ -185,6 +193,7 @@ pub async fn patch_one(
     Ok(HttpResponse::Ok().json(ApplicationOut::from(app)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/app/{app_id}", tag = "Application", params(("app_id" = String, Path, description = "The application's id or uid")), responses((status = 204, description = "Deleted with its endpoints and messages")))]
 #[delete("/app/{app_id}")]
 pub async fn delete_one(
     state: web::Data<AppState>,

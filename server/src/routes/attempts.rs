@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::pagination::{ListOut, ListQuery};
+use super::pagination::{AttemptFilterParams, ListOut, ListQuery, PageParams};
 use crate::domain::{AttemptId, DeliveryStatus};
 use crate::entities::attempt;
 use crate::{
@@ -19,7 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_one);
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageAttemptOut {
     id: String,
@@ -30,6 +30,7 @@ pub struct MessageAttemptOut {
     response_status_code: i32,
     response_duration_ms: i64,
     status: i16,
+    #[schema(value_type = String)]
     status_text: &'static str,
     trigger_type: i16,
     /// hookrelay: which try this was (1 = first), and why it failed without a response.
@@ -68,6 +69,7 @@ fn filter(query: &ListQuery) -> Result<AttemptFilter, ApiError> {
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}", tag = "Message Attempt", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid"), PageParams, AttemptFilterParams), responses((status = 200, body = ListOut<MessageAttemptOut>)))]
 #[get("/app/{app_id}/attempt/endpoint/{endpoint_id}")]
 pub async fn by_endpoint(
     state: web::Data<AppState>,
@@ -85,6 +87,7 @@ pub async fn by_endpoint(
     Ok(HttpResponse::Ok().json(ListOut::from_page(attempts, MessageAttemptOut::from)))
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/attempt/msg/{msg_id}", tag = "Message Attempt", params(("app_id" = String, Path, description = "The application's id or uid"), ("msg_id" = String, Path, description = "The message's id or eventId"), PageParams, AttemptFilterParams), responses((status = 200, body = ListOut<MessageAttemptOut>)))]
 #[get("/app/{app_id}/attempt/msg/{msg_id}")]
 pub async fn by_message(
     state: web::Data<AppState>,
@@ -105,6 +108,7 @@ pub async fn by_message(
     Ok(HttpResponse::Ok().json(ListOut::from_page(attempts, MessageAttemptOut::from)))
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}", tag = "Message Attempt", params(("app_id" = String, Path, description = "The application's id or uid"), ("msg_id" = String, Path, description = "The message's id or eventId"), ("attempt_id" = String, Path, description = "The attempt's id")), responses((status = 200, body = MessageAttemptOut)))]
 #[get("/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}")]
 pub async fn get_one(
     state: web::Data<AppState>,

@@ -35,11 +35,12 @@ type EpPath = web::Path<(String, String)>;
 const DEFAULT_GRACE: Duration = Duration::hours(24);
 const MAX_GRACE_SECONDS: i64 = 7 * 24 * 3600;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EndpointSecretOut {
     key: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/secret", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), responses((status = 200, description = "The current signing secret", body = EndpointSecretOut)))]
 #[get("/app/{app_id}/endpoint/{endpoint_id}/secret")]
 pub async fn get_secret(
     state: web::Data<AppState>,
@@ -58,13 +59,14 @@ pub async fn get_secret(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointSecretRotateIn {
     key: Option<String>,
     grace_period_seconds: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/secret/rotate", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), request_body = EndpointSecretRotateIn, responses((status = 200, description = "The new current secret", body = EndpointSecretOut)))]
 /// Makes a new secret current; the previous one keeps verifying for the grace period
 /// (default 24 h, 0 to 7 days). Answers the new secret.
 #[post("/app/{app_id}/endpoint/{endpoint_id}/secret/rotate")]
@@ -100,12 +102,13 @@ pub async fn rotate_secret(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EndpointHeadersOut {
     headers: BTreeMap<String, String>,
     sensitive: Vec<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), responses((status = 200, body = EndpointHeadersOut)))]
 #[get("/app/{app_id}/endpoint/{endpoint_id}/headers")]
 pub async fn get_headers(
     state: web::Data<AppState>,
@@ -121,11 +124,12 @@ pub async fn get_headers(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EndpointHeadersIn {
     headers: BTreeMap<String, String>,
 }
 
+#[utoipa::path(put, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), request_body = EndpointHeadersIn, responses((status = 204, description = "Replaced")))]
 #[put("/app/{app_id}/endpoint/{endpoint_id}/headers")]
 pub async fn set_headers(
     state: web::Data<AppState>,
@@ -141,13 +145,14 @@ pub async fn set_headers(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointHeadersPatchIn {
     headers: BTreeMap<String, String>,
     delete_headers: Option<Vec<String>>,
 }
 
+#[utoipa::path(patch, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), request_body = EndpointHeadersPatchIn, responses((status = 204, description = "Updated")))]
 #[patch("/app/{app_id}/endpoint/{endpoint_id}/headers")]
 pub async fn patch_headers(
     state: web::Data<AppState>,
@@ -170,12 +175,18 @@ pub async fn patch_headers(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// Count deliveries created at or after this time.
+    #[param(value_type = Option<chrono::DateTime<Utc>>)]
     since: Option<String>,
+    /// … and before this time.
+    #[param(value_type = Option<chrono::DateTime<Utc>>)]
     until: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/stats", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid"), StatsQuery), responses((status = 200, description = "Deliveries by status", body = EndpointStatsOut)))]
 #[get("/app/{app_id}/endpoint/{endpoint_id}/stats")]
 pub async fn stats(
     state: web::Data<AppState>,
@@ -197,17 +208,44 @@ pub async fn stats(
     let app = scope.find_app(&path.0).await?;
     let ep = scope.find_endpoint(&app, &path.1).await?;
     let s = scope.endpoint_stats(&ep, since, until).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "success": s.success, "pending": s.pending, "sending": s.sending, "fail": s.fail, "canceled": s.canceled,
-    })))
+    Ok(HttpResponse::Ok().json(EndpointStatsOut {
+        success: s.success,
+        pending: s.pending,
+        sending: s.sending,
+        fail: s.fail,
+        canceled: s.canceled,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+/// Deliveries of one endpoint by status.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EndpointStatsOut {
+    success: u64,
+    pending: u64,
+    sending: u64,
+    fail: u64,
+    canceled: u64,
+}
+
+/// A finished background task (recovery runs at once).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoverOut {
+    id: String,
+    status: String,
+    task: String,
+    updated_at: DateTime<Utc>,
+    /// hookrelay: how many deliveries were queued again.
+    recovered: u64,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RecoverIn {
     since: DateTime<Utc>,
     until: Option<DateTime<Utc>>,
 }
 
+#[utoipa::path(post, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/recover", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), request_body = RecoverIn, responses((status = 202, description = "Failed deliveries since `since` are queued again", body = RecoverOut)))]
 /// Re-queues, as manual attempts, every message whose delivery to this endpoint
 /// failed in the window. Done at once; answered as a finished background task.
 #[post("/app/{app_id}/endpoint/{endpoint_id}/recover")]
@@ -226,22 +264,23 @@ pub async fn recover(
     let ep = scope.find_endpoint(&app, &path.1).await?;
     let count = scope.recover_endpoint(&ep, body.since, body.until).await?;
     tracing::info!(endpoint_id = %ep.id, count, "recovery queued");
-    Ok(HttpResponse::Accepted().json(json!({
-        "id": format!("qtask_{}", ulid::Ulid::generate()),
-        "status": "finished",
-        "task": "endpoint.recover",
-        "updatedAt": Utc::now(),
-        "recovered": count,
-    })))
+    Ok(HttpResponse::Accepted().json(RecoverOut {
+        id: format!("qtask_{}", ulid::Ulid::generate()),
+        status: "finished".to_string(),
+        task: "endpoint.recover".to_string(),
+        updated_at: Utc::now(),
+        recovered: count,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventExampleIn {
     event_type: String,
     example_index: Option<usize>,
 }
 
+#[utoipa::path(post, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), request_body = EventExampleIn, responses((status = 202, description = "The example message, queued for this endpoint", body = MessageOut)))]
 /// Sends this endpoint (only) an example event of the type: the first example of the
 /// event type's schema when it has one, else a small placeholder payload.
 #[post("/app/{app_id}/endpoint/{endpoint_id}/send-example")]

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::fields::{self, double_option};
-use super::pagination::{ListOut, ListQuery};
+use super::pagination::{ListOut, ListQuery, PageParams};
 use crate::domain::{EndpointId, WebhookSecret, parse_endpoint_url};
 use crate::entities::endpoint;
 use crate::{
@@ -28,7 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(delete_one);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointIn {
     url: String,
@@ -66,7 +66,7 @@ impl EndpointIn {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointPatchIn {
     url: Option<String>,
@@ -83,7 +83,7 @@ pub struct EndpointPatchIn {
     metadata: Option<BTreeMap<String, String>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointOut {
     id: String,
@@ -125,6 +125,7 @@ impl From<endpoint::Model> for EndpointOut {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/endpoint", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), PageParams), responses((status = 200, body = ListOut<EndpointOut>)))]
 #[get("/app/{app_id}/endpoint")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -139,6 +140,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ListOut::from_page(endpoints, EndpointOut::from)))
 }
 
+#[utoipa::path(post, path = "/api/v1/app/{app_id}/endpoint", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid")), request_body = EndpointIn, responses((status = 201, body = EndpointOut)))]
 #[post("/app/{app_id}/endpoint")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -155,6 +157,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(EndpointOut::from(ep)))
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), responses((status = 200, body = EndpointOut)))]
 #[get("/app/{app_id}/endpoint/{endpoint_id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -167,6 +170,7 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(EndpointOut::from(ep)))
 }
 
+#[utoipa::path(put, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), request_body = EndpointIn, responses((status = 200, description = "Replaced", body = EndpointOut), (status = 201, description = "Created", body = EndpointOut)))]
 /// PUT creates the endpoint when it does not exist (201), else replaces it (200).
 #[put("/app/{app_id}/endpoint/{endpoint_id}")]
 pub async fn replace(
@@ -189,6 +193,7 @@ pub async fn replace(
     Ok(response.json(EndpointOut::from(ep)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), request_body = EndpointPatchIn, responses((status = 200, body = EndpointOut)))]
 #[patch("/app/{app_id}/endpoint/{endpoint_id}")]
 pub async fn patch_one(
     state: web::Data<AppState>,
@@ -222,6 +227,7 @@ pub async fn patch_one(
     Ok(HttpResponse::Ok().json(EndpointOut::from(ep)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), responses((status = 204, description = "Deleted")))]
 #[delete("/app/{app_id}/endpoint/{endpoint_id}")]
 pub async fn delete_one(
     state: web::Data<AppState>,

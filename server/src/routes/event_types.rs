@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::fields::{self, double_option};
-use super::pagination::{ListOut, ListQuery, parse_flag};
+use super::pagination::{ArchivedParams, ListOut, ListQuery, PageParams, parse_flag};
 use crate::domain::{EventTypeId, parse_event_type_name};
 use crate::entities::event_type;
 use crate::{
@@ -24,7 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(delete_one);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventTypeIn {
     name: String,
@@ -32,12 +32,14 @@ pub struct EventTypeIn {
     fields: EventTypeUpsertIn,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventTypeUpsertIn {
     description: String,
     archived: Option<bool>,
     deprecated: Option<bool>,
+    /// JSON schemas by version, e.g. `{"1": {…}}`; an `examples` array feeds send-example.
+    #[schema(value_type = Option<Object>)]
     schemas: Option<serde_json::Map<String, serde_json::Value>>,
     feature_flags: Option<Vec<String>>,
     group_name: Option<String>,
@@ -64,13 +66,14 @@ impl EventTypeUpsertIn {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventTypePatchIn {
     description: Option<String>,
     archived: Option<bool>,
     deprecated: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Object>)]
     schemas: Option<Option<serde_json::Map<String, serde_json::Value>>>,
     #[serde(default, deserialize_with = "double_option")]
     feature_flags: Option<Option<Vec<String>>>,
@@ -78,7 +81,7 @@ pub struct EventTypePatchIn {
     group_name: Option<Option<String>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventTypeOut {
     id: String,
@@ -86,6 +89,7 @@ pub struct EventTypeOut {
     description: String,
     archived: bool,
     deprecated: bool,
+    #[schema(value_type = Option<Object>)]
     schemas: Option<serde_json::Value>,
     feature_flags: Option<Vec<String>>,
     group_name: Option<String>,
@@ -118,6 +122,7 @@ fn name(path: &str) -> Result<String, ApiError> {
     parse_event_type_name(path).map_err(|_| ApiError::NotFound("not found".to_string()))
 }
 
+#[utoipa::path(get, path = "/api/v1/event-type", tag = "Event Type", params(PageParams, ArchivedParams), responses((status = 200, body = ListOut<EventTypeOut>)))]
 #[get("/event-type")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -133,6 +138,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ListOut::from_page(types, EventTypeOut::from)))
 }
 
+#[utoipa::path(post, path = "/api/v1/event-type", tag = "Event Type", request_body = EventTypeIn, responses((status = 201, body = EventTypeOut)))]
 #[post("/event-type")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -150,6 +156,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(EventTypeOut::from(et)))
 }
 
+#[utoipa::path(get, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name")), responses((status = 200, body = EventTypeOut)))]
 #[get("/event-type/{event_type_name}")]
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -164,6 +171,7 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(EventTypeOut::from(et)))
 }
 
+#[utoipa::path(put, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name")), request_body = EventTypeUpsertIn, responses((status = 200, description = "Replaced", body = EventTypeOut), (status = 201, description = "Created", body = EventTypeOut)))]
 /// PUT creates the event type when it does not exist (201), else replaces it (200).
 #[put("/event-type/{event_type_name}")]
 pub async fn replace(
@@ -187,6 +195,7 @@ pub async fn replace(
     Ok(response.json(EventTypeOut::from(et)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name")), request_body = EventTypePatchIn, responses((status = 200, body = EventTypeOut)))]
 #[patch("/event-type/{event_type_name}")]
 pub async fn patch_one(
     state: web::Data<AppState>,
@@ -226,11 +235,15 @@ pub async fn patch_one(
     Ok(HttpResponse::Ok().json(EventTypeOut::from(et)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeleteQuery {
+    /// Delete for good instead of archiving.
+    #[param(value_type = Option<bool>)]
     expunge: Option<String>,
 }
 
+#[utoipa::path(delete, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name"), DeleteQuery), responses((status = 204, description = "Archived (or deleted with expunge)")))]
 /// Archives the event type (messages may still name it); `?expunge=true` deletes it.
 #[delete("/event-type/{event_type_name}")]
 pub async fn delete_one(

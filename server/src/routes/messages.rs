@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use super::applications::ApplicationIn;
 use super::fields;
-use super::pagination::{ListOut, ListQuery};
+use super::pagination::{ListOut, ListQuery, MessageFilterParams, PageParams};
 use crate::domain::{MessageId, parse_event_type_name};
 use crate::entities::message;
 use crate::{
@@ -28,10 +28,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resend);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageIn {
     event_type: String,
+    /// A JSON object: delivered byte for byte as sent.
+    #[schema(value_type = Object)]
     payload: Box<RawValue>,
     event_id: Option<String>,
     channels: Option<Vec<String>>,
@@ -40,12 +42,13 @@ pub struct MessageIn {
     application: Option<ApplicationIn>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageOut {
     id: String,
     event_type: String,
     event_id: Option<String>,
+    #[schema(value_type = Object)]
     payload: Box<RawValue>,
     channels: Option<Vec<String>>,
     tags: Option<Vec<String>>,
@@ -72,6 +75,7 @@ impl MessageOut {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/msg", tag = "Message", params(("app_id" = String, Path, description = "The application's id or uid"), PageParams, MessageFilterParams), responses((status = 200, body = ListOut<MessageOut>)))]
 #[get("/app/{app_id}/msg")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -95,6 +99,7 @@ pub async fn list(
     })))
 }
 
+#[utoipa::path(post, path = "/api/v1/app/{app_id}/msg", tag = "Message", params(("app_id" = String, Path, description = "The application's id or uid")), request_body = MessageIn, responses((status = 202, description = "Accepted: stored with its deliveries before this answer", body = MessageOut)))]
 #[post("/app/{app_id}/msg")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -134,11 +139,14 @@ fn object_payload(raw: &RawValue) -> Result<String, ApiError> {
     Ok(text.to_string())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GetQuery {
+    #[param(value_type = Option<bool>)]
     with_content: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/app/{app_id}/msg/{msg_id}", tag = "Message", params(("app_id" = String, Path, description = "The application's id or uid"), ("msg_id" = String, Path, description = "The message's id or eventId"), GetQuery), responses((status = 200, body = MessageOut)))]
 #[get("/app/{app_id}/msg/{msg_id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -154,6 +162,7 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(MessageOut::new(msg, with_content)))
 }
 
+#[utoipa::path(post, path = "/api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend", tag = "Message", params(("app_id" = String, Path, description = "The application's id or uid"), ("msg_id" = String, Path, description = "The message's id or eventId"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), responses((status = 202, description = "A manual delivery is queued")))]
 /// Queues one manual delivery of the message to the endpoint (also a disabled one's
 /// messages, once it is enabled again).
 #[post("/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend")]

@@ -15,7 +15,7 @@ pub mod signup;
 
 use actix_web::{middleware::from_fn, web};
 
-use crate::auth::require_api_key;
+use crate::{auth::require_api_key, idempotency::idempotency};
 
 /// `/api/v1`: sign-up is public, everything else needs an API key. Unknown paths
 /// under `/api` answer a JSON 404.
@@ -23,18 +23,27 @@ pub fn api(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .service(
-                web::scope("/v1").service(signup::signup).service(
-                    web::scope("")
-                        .wrap(from_fn(require_api_key))
-                        .configure(api_keys::routes)
-                        .configure(applications::routes)
-                        .configure(endpoints::routes)
-                        .configure(endpoint_extras::routes)
-                        .configure(messages::routes)
-                        .configure(attempts::routes)
-                        .configure(event_types::routes)
-                        .default_service(web::to(fallback::api_not_found)),
-                ),
+                web::scope("/v1")
+                    .route("/openapi.json", web::get().to(crate::docs::openapi_json))
+                    .service(
+                        web::resource("/signup")
+                            .wrap(from_fn(idempotency))
+                            .route(web::post().to(signup::signup)),
+                    )
+                    .service(
+                        web::scope("")
+                            // Outermost last: authenticate, then idempotency (keys are per tenant).
+                            .wrap(from_fn(idempotency))
+                            .wrap(from_fn(require_api_key))
+                            .configure(api_keys::routes)
+                            .configure(applications::routes)
+                            .configure(endpoints::routes)
+                            .configure(endpoint_extras::routes)
+                            .configure(messages::routes)
+                            .configure(attempts::routes)
+                            .configure(event_types::routes)
+                            .default_service(web::to(fallback::api_not_found)),
+                    ),
             )
             .default_service(web::to(fallback::api_not_found)),
     );

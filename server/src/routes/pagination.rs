@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
+#[allow(unused_imports)]
+use utoipa::IntoParams;
 
 use crate::domain::{DeliveryStatus, parse_event_type_name};
 use crate::error::ApiError;
@@ -178,7 +180,7 @@ pub fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
         })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListOut<T> {
     pub data: Vec<T>,
@@ -199,4 +201,68 @@ impl<T> ListOut<T> {
             done: page.done,
         }
     }
+}
+
+// Documentation of the query parameters (the handlers parse `ListQuery`).
+
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum Ordering {
+    Ascending,
+    Descending,
+}
+
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageParams {
+    /// Items per page, 1 to 250 (default 50).
+    #[param(minimum = 1, maximum = 250)]
+    limit: Option<u16>,
+    /// `iterator` (next page) or `prevIterator` (page before) of a previous response.
+    iterator: Option<String>,
+    /// Newest first (`descending`, the default) or oldest first.
+    order: Option<Ordering>,
+}
+
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct MessageFilterParams {
+    /// Comma-separated event type names.
+    event_types: Option<String>,
+    /// Only messages sent on this channel.
+    channel: Option<String>,
+    /// Only messages created before this time.
+    before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only messages created after this time.
+    after: Option<chrono::DateTime<chrono::Utc>>,
+    /// `false` leaves payloads out.
+    with_content: Option<bool>,
+}
+
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AttemptFilterParams {
+    /// 0 success, 1 pending, 2 fail, 3 sending, 4 canceled.
+    #[param(minimum = 0, maximum = 4)]
+    status: Option<i16>,
+    /// Comma-separated event type names.
+    event_types: Option<String>,
+    /// Only attempts made before this time.
+    before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only attempts made after this time.
+    after: Option<chrono::DateTime<chrono::Utc>>,
+    /// (by message) Only attempts to this endpoint.
+    endpoint_id: Option<String>,
+}
+
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ArchivedParams {
+    /// Also list archived event types.
+    include_archived: Option<bool>,
 }

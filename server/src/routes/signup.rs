@@ -1,6 +1,6 @@
 //! `POST /api/v1/signup {organization, email, password}` → 201 `{tenantId, apiKey}`.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -11,7 +11,7 @@ use crate::{
     store::NewTenant,
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignupIn {
     organization: String,
@@ -19,14 +19,15 @@ pub struct SignupIn {
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignupOut {
     tenant_id: String,
     api_key: String,
 }
 
-#[post("/signup")]
+/// `POST /api/v1/signup` (registered in `routes::api` with the idempotency layer).
+#[utoipa::path(post, path = "/api/v1/signup", tag = "Authentication", request_body = SignupIn, responses((status = 201, description = "The tenant and its first API key", body = SignupOut)), security(()))]
 pub async fn signup(
     state: web::Data<AppState>,
     body: ApiJson<SignupIn>,
