@@ -73,7 +73,7 @@ pub struct HttpError {
         routes::event_types::patch_one,
         routes::event_types::delete_one,
     ),
-    components(schemas(HttpError)),
+    components(schemas(HttpError, crate::routes::pagination::Ordering)),
     modifiers(&CommonErrors),
     tags(
         (name = "Authentication", description = "Sign-up and API keys"),

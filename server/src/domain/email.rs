@@ -13,7 +13,7 @@ impl Email {
         if text.is_empty() {
             return Err("is required");
         }
-        if text.len() > 254 {
+        if text.chars().count() > 254 {
             return Err("is longer than 254 characters");
         }
         let Some((local, domain)) = text.rsplit_once('@') else {
@@ -23,12 +23,12 @@ impl Email {
             && domain.split('.').all(|label| {
                 !label.is_empty()
                     && label.len() <= 63
-                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                     && !label.starts_with('-')
                     && !label.ends_with('-')
             });
         let local_ok = !local.is_empty()
-            && local.len() <= 64
+            && local.chars().count() <= 64
             && !local.contains('@')
             && local
                 .chars()

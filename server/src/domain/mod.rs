@@ -18,7 +18,7 @@ pub use ids::{
     ApiKeyId, AppId, AttemptId, DeliveryId, EndpointId, EndpointSecretId, EventTypeId, MessageId,
     TenantId, UserId,
 };
-pub use names::{ApiKeyName, OrganizationName};
+pub use names::{ApiKeyName, OrganizationName, parse_display_name};
 pub use password::{Password, PasswordHash};
 pub use status::{DeliveryStatus, Trigger};
 pub use uid::{parse_channels, parse_event_type_name, parse_text, parse_uid};

@@ -1,17 +1,23 @@
 //! Human-given names: trimmed, non-empty, bounded.
 
-fn parse_name(text: &str, max: usize) -> Result<String, String> {
+/// A name people read: at least one non-whitespace character, no NUL (which
+/// PostgreSQL cannot store), at most `max` characters as given; kept trimmed.
+pub fn parse_display_name(text: &str, max: usize) -> Result<String, String> {
+    if text.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if text.contains('\0') {
+        return Err("must not contain NUL characters".to_string());
+    }
     let text = text.trim();
     if text.is_empty() {
         return Err("must not be empty".to_string());
     }
-    if text.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
-    }
-    if text.chars().any(char::is_control) {
-        return Err("must not contain control characters".to_string());
-    }
     Ok(text.to_string())
+}
+
+fn parse_name(text: &str, max: usize) -> Result<String, String> {
+    parse_display_name(text, max)
 }
 
 /// The tenant's organization name, as given at sign-up.

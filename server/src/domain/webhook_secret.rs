@@ -3,7 +3,19 @@
 
 use std::fmt;
 
-use base64::{Engine, engine::general_purpose::STANDARD};
+use base64::{
+    Engine, alphabet,
+    engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig, general_purpose::STANDARD},
+};
+
+/// Standard base64, tolerant of non-zero trailing bits and missing padding, as the
+/// Standard Webhooks libraries are.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 use secrecy::{ExposeSecret, SecretString};
 
 pub const SECRET_PREFIX: &str = "whsec_";
@@ -30,7 +42,7 @@ impl WebhookSecret {
         let body = text
             .strip_prefix(SECRET_PREFIX)
             .ok_or_else(|| format!("must start with {SECRET_PREFIX}"))?;
-        let key = STANDARD
+        let key = LENIENT
             .decode(body)
             .map_err(|_| "must be whsec_ followed by base64".to_string())?;
         if !(24..=64).contains(&key.len()) {
@@ -51,7 +63,7 @@ impl WebhookSecret {
     /// The HMAC key: the base64-decoded part after the prefix.
     pub fn key_bytes(&self) -> Vec<u8> {
         let body = &self.expose()[SECRET_PREFIX.len()..];
-        STANDARD.decode(body).expect("validated when stored")
+        LENIENT.decode(body).expect("validated when stored")
     }
 }
 

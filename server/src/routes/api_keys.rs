@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ApiKeyIn {
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00]*\S[^\x00]*$")]
     name: String,
 }
 
@@ -64,19 +65,12 @@ pub async fn list(
     auth: ApiKeyAuth,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = query.cursor(ApiKeyId::parse)?;
     let page = state
         .store
         .tenant(&auth.tenant_id)
-        .list_api_keys(query.limit()?, after.as_ref())
+        .list_api_keys(&query.page()?)
         .await?;
-    let iterator = page.keys.last().map(|k| k.id.clone());
-    Ok(HttpResponse::Ok().json(ListOut {
-        data: page.keys.into_iter().map(ApiKeyOut::from).collect(),
-        iterator,
-        prev_iterator: None,
-        done: page.done,
-    }))
+    Ok(HttpResponse::Ok().json(ListOut::from_page(page, ApiKeyOut::from)))
 }
 
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "Authentication", request_body = ApiKeyIn, responses((status = 201, description = "The new key; `key` is shown only here", body = ApiKeyCreatedOut)))]

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{self, double_option};
 use super::pagination::{ListOut, ListQuery, PageParams, parse_flag};
-use crate::domain::AppId;
 use crate::entities::application;
 use crate::{
     error::ApiError,
@@ -29,10 +28,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationIn {
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\x00]*\S[^\x00]*$")]
     name: String,
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
     uid: Option<String>,
-    #[serde(alias = "rateLimit")]
+    #[serde(
+        default,
+        alias = "rateLimit",
+        deserialize_with = "fields::whole_number"
+    )]
+    #[schema(minimum = 1, maximum = 100000)]
     throttle_rate: Option<i64>,
+    #[schema(schema_with = super::schemas::metadata)]
     metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -50,11 +57,19 @@ impl ApplicationIn {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationPatchIn {
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\x00]*\S[^\x00]*$")]
     name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
     uid: Option<Option<String>>,
-    #[serde(default, alias = "rateLimit", deserialize_with = "double_option")]
+    #[serde(
+        default,
+        alias = "rateLimit",
+        deserialize_with = "fields::whole_number_or_null"
+    )]
+    #[schema(minimum = 1, maximum = 100000)]
     throttle_rate: Option<Option<i64>>,
+    #[schema(schema_with = super::schemas::metadata)]
     metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -94,7 +109,7 @@ pub async fn list(
     auth: ApiKeyAuth,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page(AppId::parse)?;
+    let page = query.page()?;
     let apps = state.store.tenant(&auth.tenant_id).list_apps(&page).await?;
     Ok(HttpResponse::Ok().json(ListOut::from_page(apps, ApplicationOut::from)))
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::pagination::{AttemptFilterParams, ListOut, ListQuery, PageParams};
-use crate::domain::{AttemptId, DeliveryStatus};
+use crate::domain::DeliveryStatus;
 use crate::entities::attempt;
 use crate::{
     error::ApiError,
@@ -77,7 +77,7 @@ pub async fn by_endpoint(
     path: web::Path<(String, String)>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page(AttemptId::parse)?;
+    let page = query.page()?;
     let mut filter = filter(&query)?;
     let scope = state.store.tenant(&auth.tenant_id);
     let app = scope.find_app(&path.0).await?;
@@ -95,7 +95,7 @@ pub async fn by_message(
     path: web::Path<(String, String)>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page(AttemptId::parse)?;
+    let page = query.page()?;
     let mut filter = filter(&query)?;
     let scope = state.store.tenant(&auth.tenant_id);
     let app = scope.find_app(&path.0).await?;

@@ -62,7 +62,14 @@ pub async fn get_secret(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointSecretRotateIn {
+    /// The new secret; generated when absent.
+    #[schema(
+        pattern = r"^whsec_([A-Za-z0-9+/]{4}){8,15}([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)?$"
+    )]
     key: Option<String>,
+    /// How long the previous secret stays valid (default 86400).
+    #[serde(default, deserialize_with = "fields::whole_number")]
+    #[schema(minimum = 0, maximum = 604800)]
     grace_period_seconds: Option<i64>,
 }
 
@@ -126,6 +133,7 @@ pub async fn get_headers(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EndpointHeadersIn {
+    #[schema(schema_with = super::schemas::headers)]
     headers: BTreeMap<String, String>,
 }
 
@@ -148,7 +156,9 @@ pub async fn set_headers(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointHeadersPatchIn {
+    #[schema(schema_with = super::schemas::headers)]
     headers: BTreeMap<String, String>,
+    #[schema(schema_with = super::schemas::header_names)]
     delete_headers: Option<Vec<String>>,
 }
 
@@ -166,8 +176,8 @@ pub async fn patch_headers(
     let app = scope.find_app(&path.0).await?;
     let ep = scope.find_endpoint(&app, &path.1).await?;
     let mut headers: BTreeMap<String, String> = from_text(Some(&ep.headers));
-    for name in body.delete_headers.unwrap_or_default() {
-        headers.remove(&name.to_ascii_lowercase());
+    for name in fields::header_names(body.delete_headers.unwrap_or_default())? {
+        headers.remove(&name);
     }
     headers.extend(added);
     let headers = fields::headers(headers)?;
@@ -179,10 +189,10 @@ pub async fn patch_headers(
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// Count deliveries created at or after this time.
-    #[param(value_type = Option<chrono::DateTime<Utc>>)]
+    #[param(value_type = Option<chrono::DateTime<Utc>>, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     since: Option<String>,
     /// … and before this time.
-    #[param(value_type = Option<chrono::DateTime<Utc>>)]
+    #[param(value_type = Option<chrono::DateTime<Utc>>, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     until: Option<String>,
 }
 
@@ -241,7 +251,13 @@ pub struct RecoverOut {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RecoverIn {
+    #[schema(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+    )]
     since: DateTime<Utc>,
+    #[schema(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+    )]
     until: Option<DateTime<Utc>>,
 }
 
@@ -256,9 +272,6 @@ pub async fn recover(
     body: ApiJson<RecoverIn>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    if body.until.is_some_and(|until| until <= body.since) {
-        return Err(ApiError::validation("until", "must be after since"));
-    }
     let scope = state.store.tenant(&auth.tenant_id);
     let app = scope.find_app(&path.0).await?;
     let ep = scope.find_endpoint(&app, &path.1).await?;
@@ -276,8 +289,11 @@ pub async fn recover(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventExampleIn {
+    #[schema(max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
     event_type: String,
-    example_index: Option<usize>,
+    #[serde(default, deserialize_with = "fields::whole_number")]
+    #[schema(minimum = 0)]
+    example_index: Option<i64>,
 }
 
 #[utoipa::path(post, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), request_body = EventExampleIn, responses((status = 202, description = "The example message, queued for this endpoint", body = MessageOut)))]
@@ -297,7 +313,10 @@ pub async fn send_example(
     let app = scope.find_app(&path.0).await?;
     let ep = scope.find_endpoint(&app, &path.1).await?;
     let example = match scope.find_event_type(&event_type).await {
-        Ok(et) => schema_example(et.schemas.as_deref(), body.example_index.unwrap_or(0)),
+        Ok(et) => schema_example(
+            et.schemas.as_deref(),
+            body.example_index.unwrap_or(0).max(0) as usize,
+        ),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{self, double_option};
 use super::pagination::{ListOut, ListQuery, PageParams};
-use crate::domain::{EndpointId, WebhookSecret, parse_endpoint_url};
+use crate::domain::{WebhookSecret, parse_endpoint_url};
 use crate::entities::endpoint;
 use crate::{
     error::ApiError,
@@ -31,17 +31,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointIn {
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
+    )]
     url: String,
+    #[schema(max_length = 4096, pattern = r"^[^\x00]*$")]
     description: Option<String>,
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
     uid: Option<String>,
-    #[serde(alias = "rateLimit")]
+    #[serde(
+        default,
+        alias = "rateLimit",
+        deserialize_with = "fields::whole_number"
+    )]
+    #[schema(minimum = 1, maximum = 100000)]
     throttle_rate: Option<i64>,
     disabled: Option<bool>,
     #[serde(alias = "filterTypes")]
+    #[schema(schema_with = super::schemas::event_type_names)]
     event_types: Option<Vec<String>>,
+    #[schema(schema_with = super::schemas::channels)]
     channels: Option<Vec<String>>,
+    /// `whsec_` + base64 of 24 to 64 bytes; generated when absent.
+    #[schema(
+        pattern = r"^whsec_([A-Za-z0-9+/]{4}){8,15}([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)?$"
+    )]
     secret: Option<String>,
+    #[schema(schema_with = super::schemas::metadata)]
     metadata: Option<BTreeMap<String, String>>,
+    #[schema(schema_with = super::schemas::optional_headers)]
     headers: Option<BTreeMap<String, String>>,
 }
 
@@ -69,17 +88,31 @@ impl EndpointIn {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointPatchIn {
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
+    )]
     url: Option<String>,
+    #[schema(max_length = 4096, pattern = r"^[^\x00]*$")]
     description: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
     uid: Option<Option<String>>,
-    #[serde(default, alias = "rateLimit", deserialize_with = "double_option")]
+    #[serde(
+        default,
+        alias = "rateLimit",
+        deserialize_with = "fields::whole_number_or_null"
+    )]
+    #[schema(minimum = 1, maximum = 100000)]
     throttle_rate: Option<Option<i64>>,
     disabled: Option<bool>,
     #[serde(default, alias = "filterTypes", deserialize_with = "double_option")]
+    #[schema(schema_with = super::schemas::event_type_names)]
     event_types: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(schema_with = super::schemas::channels)]
     channels: Option<Option<Vec<String>>>,
+    #[schema(schema_with = super::schemas::metadata)]
     metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -133,7 +166,7 @@ pub async fn list(
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page(EndpointId::parse)?;
+    let page = query.page()?;
     let scope = state.store.tenant(&auth.tenant_id);
     let app = scope.find_app(&path).await?;
     let endpoints = scope.list_endpoints(&app, &page).await?;

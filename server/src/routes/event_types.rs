@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{self, double_option};
 use super::pagination::{ArchivedParams, ListOut, ListQuery, PageParams, parse_flag};
-use crate::domain::{EventTypeId, parse_event_type_name};
+use crate::domain::parse_event_type_name;
 use crate::entities::event_type;
 use crate::{
     error::ApiError,
@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventTypeIn {
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
     name: String,
     #[serde(flatten)]
     fields: EventTypeUpsertIn,
@@ -35,13 +36,16 @@ pub struct EventTypeIn {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventTypeUpsertIn {
+    #[schema(max_length = 4096, pattern = r"^[^\x00]*$")]
     description: String,
     archived: Option<bool>,
     deprecated: Option<bool>,
     /// JSON schemas by version, e.g. `{"1": {…}}`; an `examples` array feeds send-example.
     #[schema(value_type = Option<Object>)]
     schemas: Option<serde_json::Map<String, serde_json::Value>>,
+    #[schema(schema_with = super::schemas::channels)]
     feature_flags: Option<Vec<String>>,
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\x00]*\S[^\x00]*$")]
     group_name: Option<String>,
 }
 
@@ -69,6 +73,7 @@ impl EventTypeUpsertIn {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventTypePatchIn {
+    #[schema(max_length = 4096, pattern = r"^[^\x00]*$")]
     description: Option<String>,
     archived: Option<bool>,
     deprecated: Option<bool>,
@@ -76,8 +81,10 @@ pub struct EventTypePatchIn {
     #[schema(value_type = Option<Object>)]
     schemas: Option<Option<serde_json::Map<String, serde_json::Value>>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(schema_with = super::schemas::channels)]
     feature_flags: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\x00]*\S[^\x00]*$")]
     group_name: Option<Option<String>>,
 }
 
@@ -129,7 +136,7 @@ pub async fn list(
     auth: ApiKeyAuth,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page(EventTypeId::parse)?;
+    let page = query.page()?;
     let types = state
         .store
         .tenant(&auth.tenant_id)
@@ -156,7 +163,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(EventTypeOut::from(et)))
 }
 
-#[utoipa::path(get, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name")), responses((status = 200, body = EventTypeOut)))]
+#[utoipa::path(get, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name", pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 256)), responses((status = 200, body = EventTypeOut)))]
 #[get("/event-type/{event_type_name}")]
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -171,7 +178,7 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(EventTypeOut::from(et)))
 }
 
-#[utoipa::path(put, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name")), request_body = EventTypeUpsertIn, responses((status = 200, description = "Replaced", body = EventTypeOut), (status = 201, description = "Created", body = EventTypeOut)))]
+#[utoipa::path(put, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name", pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 256)), request_body = EventTypeUpsertIn, responses((status = 200, description = "Replaced", body = EventTypeOut), (status = 201, description = "Created", body = EventTypeOut)))]
 /// PUT creates the event type when it does not exist (201), else replaces it (200).
 #[put("/event-type/{event_type_name}")]
 pub async fn replace(
@@ -195,7 +202,7 @@ pub async fn replace(
     Ok(response.json(EventTypeOut::from(et)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name")), request_body = EventTypePatchIn, responses((status = 200, body = EventTypeOut)))]
+#[utoipa::path(patch, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name", pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 256)), request_body = EventTypePatchIn, responses((status = 200, body = EventTypeOut)))]
 #[patch("/event-type/{event_type_name}")]
 pub async fn patch_one(
     state: web::Data<AppState>,
@@ -243,7 +250,7 @@ pub struct DeleteQuery {
     expunge: Option<String>,
 }
 
-#[utoipa::path(delete, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name"), DeleteQuery), responses((status = 204, description = "Archived (or deleted with expunge)")))]
+#[utoipa::path(delete, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name", pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 256), DeleteQuery), responses((status = 204, description = "Archived (or deleted with expunge)")))]
 /// Archives the event type (messages may still name it); `?expunge=true` deletes it.
 #[delete("/event-type/{event_type_name}")]
 pub async fn delete_one(

@@ -12,12 +12,10 @@ pub fn uid(field: &str, value: Option<String>) -> Result<Option<String>, ApiErro
         .transpose()
 }
 
+/// A display name: at least one visible character, no NUL, at most 256 characters;
+/// stored trimmed.
 pub fn name(field: &str, value: &str) -> Result<String, ApiError> {
-    let text = parse_text(value.trim(), 256).map_err(|m| ApiError::validation(field, m))?;
-    if text.is_empty() {
-        return Err(ApiError::validation(field, "must not be empty"));
-    }
-    Ok(text)
+    crate::domain::parse_display_name(value, 256).map_err(|m| ApiError::validation(field, m))
 }
 
 pub fn description(value: Option<String>) -> Result<String, ApiError> {
@@ -48,10 +46,15 @@ pub fn metadata(
     if map.len() > 100 {
         return Err(ApiError::validation("metadata", "at most 100 entries"));
     }
-    for (k, v) in &map {
-        parse_text(k, 256)
-            .and_then(|_| parse_text(v, 4096))
-            .map_err(|m| ApiError::validation("metadata", m))?;
+    // Stored as JSON text, so any character is fine; only sizes are bounded.
+    if map
+        .iter()
+        .any(|(k, v)| k.chars().count() > 256 || v.chars().count() > 4096)
+    {
+        return Err(ApiError::validation(
+            "metadata",
+            "keys are at most 256 characters, values 4096",
+        ));
     }
     Ok(map)
 }
@@ -99,7 +102,7 @@ pub fn headers(value: BTreeMap<String, String>) -> Result<BTreeMap<String, Strin
     for (name, v) in value {
         let lower = name.to_ascii_lowercase();
         let token = !lower.is_empty()
-            && lower.len() <= 256
+            && lower.chars().count() <= 256
             && lower
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
@@ -133,4 +136,53 @@ where
     D: serde::Deserializer<'de>,
 {
     serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+/// Whole numbers as JSON Schema counts them: `7` and `7.0` alike.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    let number: Option<serde_json::Number> = serde::Deserialize::deserialize(deserializer)?;
+    number
+        .map(|n| {
+            number_to_i64(&n).ok_or_else(|| serde::de::Error::custom("must be a whole number"))
+        })
+        .transpose()
+}
+
+/// [`whole_number`] for a PATCH field: absent keeps, `null` clears.
+pub fn whole_number_or_null<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<i64>>, D::Error> {
+    whole_number(deserializer).map(Some)
+}
+
+fn number_to_i64(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// Header names to delete must be header names.
+pub fn header_names(names: Vec<String>) -> Result<Vec<String>, ApiError> {
+    names
+        .into_iter()
+        .map(|name| {
+            let ok = !name.is_empty()
+                && name.chars().count() <= 256
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if ok {
+                Ok(name.to_ascii_lowercase())
+            } else {
+                Err(ApiError::validation(
+                    "deleteHeaders",
+                    format!("{name:?} is not a header name"),
+                ))
+            }
+        })
+        .collect()
 }

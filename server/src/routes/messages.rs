@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use super::applications::ApplicationIn;
 use super::fields;
 use super::pagination::{ListOut, ListQuery, MessageFilterParams, PageParams};
-use crate::domain::{MessageId, parse_event_type_name};
+use crate::domain::parse_event_type_name;
 use crate::entities::message;
 use crate::{
     error::ApiError,
@@ -31,12 +31,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageIn {
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
     event_type: String,
     /// A JSON object: delivered byte for byte as sent.
     #[schema(value_type = Object)]
     payload: Box<RawValue>,
+    /// Unique per application: a second message with it is refused (409).
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
     event_id: Option<String>,
+    #[schema(schema_with = super::schemas::channels)]
     channels: Option<Vec<String>>,
+    #[schema(schema_with = super::schemas::channels)]
     tags: Option<Vec<String>>,
     /// Creates the application (with this uid/name) when the path names none.
     application: Option<ApplicationIn>,
@@ -83,7 +88,7 @@ pub async fn list(
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page(MessageId::parse)?;
+    let page = query.page()?;
     let filter = MessageFilter {
         event_types: query.event_types()?,
         channel: query.channel()?,
@@ -118,12 +123,11 @@ pub async fn create(
         })?,
         payload: object_payload(&body.payload)?,
     };
+    let app_fields = body.application.map(ApplicationIn::validate).transpose()?;
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = match (scope.find_app(&path).await, body.application) {
+    let app = match (scope.find_app(&path).await, app_fields) {
         (Ok(app), _) => app,
-        (Err(StoreError::NotFound), Some(app_in)) => {
-            scope.upsert_app(&path, app_in.validate()?).await?.0
-        }
+        (Err(StoreError::NotFound), Some(fields)) => scope.upsert_app(&path, fields).await?.0,
         (Err(e), _) => return Err(e.into()),
     };
     let msg = scope.accept_message(&app, new).await?;

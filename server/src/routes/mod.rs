@@ -11,6 +11,7 @@ pub mod fields;
 pub mod health;
 pub mod messages;
 pub mod pagination;
+pub mod schemas;
 pub mod signup;
 
 use actix_web::{middleware::from_fn, web};

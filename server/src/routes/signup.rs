@@ -14,8 +14,15 @@ use crate::{
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignupIn {
+    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\x00]*\S[^\x00]*$")]
     organization: String,
+    #[schema(
+        max_length = 254,
+        pattern = r#"^[^\s@<>()\[\],;:"\\\x00-\x1f\x7f-\x9f]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"#
+    )]
     email: String,
+    /// At least 10 characters.
+    #[schema(min_length = 10, max_length = 1024, format = Password)]
     password: String,
 }
 

@@ -1,12 +1,9 @@
 //! API keys: created and listed per tenant, resolved by hash on every request.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
-use super::{Store, StoreError, TenantScope};
+use super::{Page, PageRequest, Store, StoreError, TenantScope, paginate};
 use crate::domain::{ApiKeyId, ApiKeyName, ApiKeyToken, TenantId};
 use crate::entities::api_key::{self, Column};
 
@@ -22,12 +19,6 @@ pub struct ApiKeyAuth {
 pub struct NewApiKey {
     pub model: api_key::Model,
     pub token: ApiKeyToken,
-}
-
-/// One page of keys, newest first.
-pub struct ApiKeyPage {
-    pub keys: Vec<api_key::Model>,
-    pub done: bool,
 }
 
 impl Store {
@@ -93,24 +84,15 @@ impl TenantScope<'_> {
         Ok(NewApiKey { model, token })
     }
 
-    /// Active keys, newest first, `limit` at a time, starting after the id `after`.
+    /// Active keys, a page at a time.
     pub async fn list_api_keys(
         &self,
-        limit: u64,
-        after: Option<&ApiKeyId>,
-    ) -> Result<ApiKeyPage, StoreError> {
-        let mut query = api_key::Entity::find()
+        page: &PageRequest,
+    ) -> Result<Page<api_key::Model>, StoreError> {
+        let query = api_key::Entity::find()
             .filter(Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(Column::RevokedAt.is_null())
-            .order_by_desc(Column::Id)
-            .limit(limit + 1);
-        if let Some(after) = after {
-            query = query.filter(Column::Id.lt(after.as_str()));
-        }
-        let mut keys = query.all(self.db).await?;
-        let done = keys.len() as u64 <= limit;
-        keys.truncate(limit as usize);
-        Ok(ApiKeyPage { keys, done })
+            .filter(Column::RevokedAt.is_null());
+        paginate(self.db, query, Column::Id, page).await
     }
 
     /// Revokes a key of this tenant: effective on the very next request, since every

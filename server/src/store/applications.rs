@@ -46,14 +46,7 @@ impl TenantScope<'_> {
     }
 
     pub async fn create_app(&self, fields: AppFields) -> Result<application::Model, StoreError> {
-        self.create_app_with_id(AppId::generate(), fields).await
-    }
-
-    async fn create_app_with_id(
-        &self,
-        id: AppId,
-        fields: AppFields,
-    ) -> Result<application::Model, StoreError> {
+        let id = AppId::generate();
         let now = Utc::now();
         let model = application::ActiveModel {
             id: Set(id.to_string()),
@@ -88,8 +81,11 @@ impl TenantScope<'_> {
     ) -> Result<(application::Model, bool), StoreError> {
         match self.find_app(id_or_uid).await {
             Ok(existing) => {
+                // A PUT addressed by uid without one in the body keeps it (so the same
+                // PUT twice is one application).
+                let uid = fields.uid.or(existing.uid.clone());
                 let mut active = existing.into_active_model();
-                active.uid = Set(fields.uid);
+                active.uid = Set(uid);
                 active.name = Set(fields.name);
                 active.throttle_rate = Set(fields.throttle_rate);
                 active.metadata = Set(json_text::to_text(&fields.metadata));
@@ -100,15 +96,11 @@ impl TenantScope<'_> {
                     .map_err(|e| StoreError::from_write(e, UID_TAKEN))?;
                 Ok((model, false))
             }
-            Err(StoreError::NotFound) => {
-                let id = match AppId::parse(id_or_uid) {
-                    Some(id) => id,
-                    None => {
-                        fields.uid.get_or_insert_with(|| id_or_uid.to_string());
-                        AppId::generate()
-                    }
-                };
-                Ok((self.create_app_with_id(id, fields).await?, true))
+            // Ids are ours to make: an unknown id is a 404 (it may be another
+            // tenant's), an unknown uid creates the application with that uid.
+            Err(StoreError::NotFound) if AppId::parse(id_or_uid).is_none() => {
+                fields.uid.get_or_insert_with(|| id_or_uid.to_string());
+                Ok((self.create_app(fields).await?, true))
             }
             Err(e) => Err(e),
         }

@@ -94,18 +94,7 @@ impl TenantScope<'_> {
         fields: EndpointFields,
         secret: Option<WebhookSecret>,
     ) -> Result<endpoint::Model, StoreError> {
-        self.create_endpoint_with_id(key, app, EndpointId::generate(), fields, secret)
-            .await
-    }
-
-    async fn create_endpoint_with_id(
-        &self,
-        key: &MainKey,
-        app: &application::Model,
-        id: EndpointId,
-        fields: EndpointFields,
-        secret: Option<WebhookSecret>,
-    ) -> Result<endpoint::Model, StoreError> {
+        let id = EndpointId::generate();
         let now = Utc::now();
         let secret = secret.unwrap_or_else(WebhookSecret::generate);
         let txn = self.db.begin().await?;
@@ -170,8 +159,10 @@ impl TenantScope<'_> {
         match self.find_endpoint(app, id_or_uid).await {
             Ok(existing) => {
                 let headers = existing.headers.clone();
+                // Addressed by uid without one in the body: keep it.
+                let uid = fields.uid.or(existing.uid.clone());
                 let mut active = existing.into_active_model();
-                active.uid = Set(fields.uid);
+                active.uid = Set(uid);
                 active.url = Set(fields.url);
                 active.description = Set(fields.description);
                 active.event_types = Set(json_text::to_text_opt(&fields.event_types));
@@ -192,19 +183,11 @@ impl TenantScope<'_> {
                     .map_err(|e| StoreError::from_write(e, UID_TAKEN))?;
                 Ok((model, false))
             }
-            Err(StoreError::NotFound) => {
-                let id = match EndpointId::parse(id_or_uid) {
-                    Some(id) => id,
-                    None => {
-                        fields.uid.get_or_insert_with(|| id_or_uid.to_string());
-                        EndpointId::generate()
-                    }
-                };
-                Ok((
-                    self.create_endpoint_with_id(key, app, id, fields, None)
-                        .await?,
-                    true,
-                ))
+            // Ids are ours to make: an unknown id is a 404 (it may be another
+            // tenant's), an unknown uid creates the endpoint with that uid.
+            Err(StoreError::NotFound) if EndpointId::parse(id_or_uid).is_none() => {
+                fields.uid.get_or_insert_with(|| id_or_uid.to_string());
+                Ok((self.create_endpoint(key, app, fields, None).await?, true))
             }
             Err(e) => Err(e),
         }

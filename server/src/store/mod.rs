@@ -18,7 +18,7 @@ mod signup;
 
 use sea_orm::{DatabaseConnection, DbErr, SqlErr};
 
-pub use api_keys::{ApiKeyAuth, ApiKeyPage, NewApiKey};
+pub use api_keys::{ApiKeyAuth, NewApiKey};
 pub use applications::{AppFields, AppPatch};
 pub use attempts::AttemptFilter;
 pub use connect::connect_and_migrate;

@@ -120,6 +120,22 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    pub async fn put_json(&self, path: &str, key: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.put(self.url(path)).json(body);
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn patch_json(&self, path: &str, key: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.patch(self.url(path)).json(body);
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        req.send().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str, key: Option<&str>) -> Response {
         let mut req = self.client.get(self.url(path));
         if let Some(key) = key {

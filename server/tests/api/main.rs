@@ -4,8 +4,15 @@
 mod helpers;
 
 mod api_keys;
+mod applications;
 mod dashboard;
+mod endpoints;
 mod errors;
+mod event_types;
+mod gateway;
 mod health;
+mod isolation_walk;
+mod messages;
+mod pagination;
 mod signup;
 mod tenant_isolation;

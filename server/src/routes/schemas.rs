@@ -1,0 +1,94 @@
+//! OpenAPI schemas of the fields whose rules a derive cannot state (lists of patterned
+//! strings, maps with key rules). Each pattern here is exactly what `fields.rs` and
+//! `domain` accept, so a request valid by the document is accepted by the server.
+
+use utoipa::openapi::{
+    RefOr,
+    schema::{
+        AdditionalProperties, ArrayBuilder, ArrayItems, ObjectBuilder, Schema, SchemaType, Type,
+    },
+};
+
+/// uids, eventIds, event type names.
+pub const NAME_PATTERN: &str = r"^[a-zA-Z0-9\-_.]+$";
+/// Channels, tags, feature flags.
+pub const CHANNEL_PATTERN: &str = r"^[a-zA-Z0-9\-_.:]+$";
+/// An HTTP header name (a token).
+pub const HEADER_NAME_PATTERN: &str = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+/// A header value: no line breaks, no NUL.
+pub const HEADER_VALUE_PATTERN: &str = r"^[^\r\n\x00]*$";
+
+fn patterned_string(pattern: &str, max_length: usize) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .min_length(Some(1))
+        .max_length(Some(max_length))
+        .into()
+}
+
+fn nullable_list(item: Schema, max_items: Option<usize>) -> ArrayBuilder {
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(ArrayItems::RefOrSchema(Box::new(RefOr::T(item))))
+        .max_items(max_items)
+}
+
+pub fn event_type_names() -> ArrayBuilder {
+    nullable_list(patterned_string(NAME_PATTERN, 256), None)
+        .description(Some("Event types it receives; absent or empty = all"))
+}
+
+pub fn channels() -> ArrayBuilder {
+    nullable_list(patterned_string(CHANNEL_PATTERN, 128), Some(10))
+}
+
+fn string_map(key: Schema, value: Schema, max: usize, nullable: bool) -> ObjectBuilder {
+    let ty = if nullable {
+        SchemaType::from_iter([Type::Object, Type::Null])
+    } else {
+        SchemaType::new(Type::Object)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .property_names(Some(key))
+        .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(value))))
+        .max_properties(Some(max))
+}
+
+/// `{string: string}`, at most 100 entries.
+pub fn metadata() -> ObjectBuilder {
+    let key: Schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(256))
+        .into();
+    let value: Schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(4096))
+        .into();
+    string_map(key, value, 100, true)
+}
+
+fn headers_map(nullable: bool) -> ObjectBuilder {
+    let key = patterned_string(HEADER_NAME_PATTERN, 256);
+    let value: Schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(HEADER_VALUE_PATTERN))
+        .max_length(Some(4096))
+        .into();
+    string_map(key, value, 50, nullable).description(Some(
+        "Custom headers sent with every delivery. hookrelay's own (webhook-id, webhook-timestamp, webhook-signature, svix-*, content-type, content-length, user-agent, host, connection, transfer-encoding) cannot be set: such a name is refused (422).",
+    ))
+}
+
+pub fn headers() -> ObjectBuilder {
+    headers_map(false)
+}
+
+pub fn optional_headers() -> ObjectBuilder {
+    headers_map(true)
+}
+
+pub fn header_names() -> ArrayBuilder {
+    nullable_list(patterned_string(HEADER_NAME_PATTERN, 256), None)
+}
