@@ -456,7 +456,10 @@ both_backends!(
             StatusCode::OK,
         )
         .await;
-        assert_eq!(field_of_each(&list, "id"), [owned.ep_id.clone()]);
+        assert_eq!(
+            field_of_each(&list, "id"),
+            std::slice::from_ref(&owned.ep_id)
+        );
         let secret = expect_status(
             app.get(
                 &format!("{a_base}/endpoint/{A_EP_UID}/secret"),
@@ -498,7 +501,10 @@ both_backends!(
             StatusCode::OK,
         )
         .await;
-        assert_eq!(field_of_each(&list, "id"), [owned.msg_id.clone()]);
+        assert_eq!(
+            field_of_each(&list, "id"),
+            std::slice::from_ref(&owned.msg_id)
+        );
         let msg = expect_status(
             app.get(&format!("{a_base}/msg/{A_EVENT_ID}"), Some(&key_a))
                 .await,

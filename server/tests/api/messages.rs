@@ -554,18 +554,21 @@ both_backends!(
         );
         assert_eq!(
             message_ids(&app, &key, "?event_types=user.created").await,
-            [m2.clone()]
+            std::slice::from_ref(&m2)
         );
         assert_eq!(
             message_ids(&app, &key, "?channel=eu").await,
-            [m1.clone()],
+            std::slice::from_ref(&m1),
             "a channel matches whole, not as a prefix of eu-west"
         );
-        assert_eq!(message_ids(&app, &key, "?channel=us").await, [m2.clone()]);
+        assert_eq!(
+            message_ids(&app, &key, "?channel=us").await,
+            std::slice::from_ref(&m2)
+        );
         assert!(message_ids(&app, &key, "?channel=nowhere").await.is_empty());
         assert_eq!(
             message_ids(&app, &key, &format!("?after={between}")).await,
-            [m3.clone()]
+            std::slice::from_ref(&m3)
         );
         assert_eq!(
             message_ids(&app, &key, &format!("?before={between}")).await,
@@ -578,7 +581,7 @@ both_backends!(
                 &format!("?before={between}&event_types=invoice.paid,invoice.failed")
             )
             .await,
-            [m1.clone()]
+            std::slice::from_ref(&m1)
         );
 
         // Payloads: in full by default, left out with with_content=false.
