@@ -28,7 +28,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationIn {
-    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\x00]*\S[^\x00]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    )]
     name: String,
     #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
     uid: Option<String>,
@@ -57,7 +61,11 @@ impl ApplicationIn {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationPatchIn {
-    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\x00]*\S[^\x00]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]

@@ -307,16 +307,18 @@ pub async fn send_example(
     body: ApiJson<EventExampleIn>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let index = match body.example_index {
+        None => 0,
+        Some(i) => usize::try_from(i)
+            .map_err(|_| ApiError::validation("exampleIndex", "must be 0 or more"))?,
+    };
     let event_type = parse_event_type_name(&body.event_type)
         .map_err(|m| ApiError::validation("eventType", m))?;
     let scope = state.store.tenant(&auth.tenant_id);
     let app = scope.find_app(&path.0).await?;
     let ep = scope.find_endpoint(&app, &path.1).await?;
     let example = match scope.find_event_type(&event_type).await {
-        Ok(et) => schema_example(
-            et.schemas.as_deref(),
-            body.example_index.unwrap_or(0).max(0) as usize,
-        ),
+        Ok(et) => schema_example(et.schemas.as_deref(), index),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };

@@ -45,7 +45,11 @@ pub struct EventTypeUpsertIn {
     schemas: Option<serde_json::Map<String, serde_json::Value>>,
     #[schema(schema_with = super::schemas::channels)]
     feature_flags: Option<Vec<String>>,
-    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\x00]*\S[^\x00]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    )]
     group_name: Option<String>,
 }
 
@@ -84,7 +88,11 @@ pub struct EventTypePatchIn {
     #[schema(schema_with = super::schemas::channels)]
     feature_flags: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\x00]*\S[^\x00]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    )]
     group_name: Option<Option<String>>,
 }
 
@@ -245,13 +253,14 @@ pub async fn patch_one(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeleteQuery {
-    /// Delete for good instead of archiving.
+    /// Accepted for Svix SDKs; DELETE always deletes.
     #[param(value_type = Option<bool>)]
     expunge: Option<String>,
 }
 
-#[utoipa::path(delete, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name", pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 256), DeleteQuery), responses((status = 204, description = "Archived (or deleted with expunge)")))]
-/// Archives the event type (messages may still name it); `?expunge=true` deletes it.
+#[utoipa::path(delete, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name", pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 256), DeleteQuery), responses((status = 204, description = "Deleted")))]
+/// Deletes the event type. Unlike Svix, DELETE always deletes (a deleted resource is
+/// gone); archive with `PATCH {"archived": true}`. `expunge` is accepted for SDKs.
 #[delete("/event-type/{event_type_name}")]
 pub async fn delete_one(
     state: web::Data<AppState>,
@@ -259,11 +268,11 @@ pub async fn delete_one(
     path: web::Path<String>,
     query: web::Query<DeleteQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let expunge = parse_flag("expunge", query.expunge.as_deref(), false)?;
+    parse_flag("expunge", query.expunge.as_deref(), false)?;
     state
         .store
         .tenant(&auth.tenant_id)
-        .delete_event_type(&name(&path)?, expunge)
+        .delete_event_type(&name(&path)?)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -229,10 +229,10 @@ pub struct PageParams {
 #[allow(dead_code)]
 pub struct MessageFilterParams {
     /// Comma-separated event type names.
-    #[param(pattern = r"^[a-zA-Z0-9\-_.]{1,256}(,[a-zA-Z0-9\-_.]{1,256})*$")]
+    #[param(pattern = r"^([a-zA-Z0-9\-_.]{1,256}(,[a-zA-Z0-9\-_.]{1,256})*)?$")]
     event_types: Option<String>,
     /// Only messages sent on this channel.
-    #[param(pattern = r"^[a-zA-Z0-9\-_.:]{1,128}$")]
+    #[param(pattern = r"^([a-zA-Z0-9\-_.:]{1,128})?$")]
     channel: Option<String>,
     /// Only messages created before this time.
     #[param(
@@ -256,7 +256,7 @@ pub struct AttemptFilterParams {
     #[param(minimum = 0, maximum = 4)]
     status: Option<i16>,
     /// Comma-separated event type names.
-    #[param(pattern = r"^[a-zA-Z0-9\-_.]{1,256}(,[a-zA-Z0-9\-_.]{1,256})*$")]
+    #[param(pattern = r"^([a-zA-Z0-9\-_.]{1,256}(,[a-zA-Z0-9\-_.]{1,256})*)?$")]
     event_types: Option<String>,
     /// Only attempts made before this time.
     #[param(

@@ -131,21 +131,14 @@ impl TenantScope<'_> {
         Ok(active.update(self.db).await?)
     }
 
-    /// DELETE archives (messages may still name it), as Svix does; `expunge` removes it.
-    pub async fn delete_event_type(&self, name: &str, expunge: bool) -> Result<(), StoreError> {
+    /// Deletes the event type. (Messages keep its name; archiving is a PATCH.)
+    pub async fn delete_event_type(&self, name: &str) -> Result<(), StoreError> {
         let existing = self.find_event_type(name).await?;
-        if expunge {
-            Entity::delete_many()
-                .filter(Column::TenantId.eq(self.tenant_id.as_str()))
-                .filter(Column::Id.eq(existing.id))
-                .exec(self.db)
-                .await?;
-        } else {
-            let mut active = existing.into_active_model();
-            active.archived = Set(true);
-            active.updated_at = Set(Utc::now());
-            active.update(self.db).await?;
-        }
+        Entity::delete_many()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::Id.eq(existing.id))
+            .exec(self.db)
+            .await?;
         Ok(())
     }
 }
