@@ -6,7 +6,8 @@
 #
 # Needs: rustup/cargo, PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth,
 # database `test`; override with TEST_POSTGRES_URL) and Redis on 127.0.0.1:6379.
-# Installs when missing: the wasm32 target, Debian's chromium + chromium-driver.
+# Installs when missing: the wasm32 target, Debian's chromium + chromium-driver, and
+# the Python packages of e2e/python/requirements.txt in $HOME/.cache/hookrelay-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,13 @@ fi
 if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --port 6379 --save "" --appendonly no >/dev/null || true
 fi
+# Python tools the e2e tests drive hookrelay with (Svix SDK, schemathesis, …).
+VENV="$HOME/.cache/hookrelay-venv"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r e2e/python/requirements.txt
+export HOOKRELAY_PYTHON="$VENV/bin/python"
 echo "rustc: $(rustc --version)"
 echo "chromium: $(chromium --version 2>/dev/null || echo missing)"
 echo "postgres: $(pg_isready -h 127.0.0.1 -p 5432 2>&1 || true)"

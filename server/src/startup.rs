@@ -108,7 +108,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
         } else {
             // A worker-only process answers health checks and nothing else.
             app.configure(|_| {})
-                .default_service(web::to(routes::fallback::api_not_found))
+                .default_service(web::to(routes::fallback::not_served))
         }
     })
     .listen(listener)?

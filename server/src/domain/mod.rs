@@ -13,7 +13,7 @@ mod webhook_secret;
 
 pub use api_key::ApiKeyToken;
 pub use email::Email;
-pub use endpoint_url::{MAX_URL_LEN, parse_endpoint_url};
+pub use endpoint_url::{MAX_URL_LEN, URL_PATTERN, parse_endpoint_url};
 pub use ids::{
     ApiKeyId, AppId, AttemptId, DeliveryId, EndpointId, EndpointSecretId, EventTypeId, MessageId,
     TenantId, UserId,
@@ -22,4 +22,4 @@ pub use names::{ApiKeyName, OrganizationName, parse_display_name};
 pub use password::{Password, PasswordHash};
 pub use status::{DeliveryStatus, Trigger};
 pub use uid::{parse_channels, parse_event_type_name, parse_text, parse_uid};
-pub use webhook_secret::WebhookSecret;
+pub use webhook_secret::{SECRET_PATTERN, WebhookSecret};

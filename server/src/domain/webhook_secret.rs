@@ -20,6 +20,17 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub const SECRET_PREFIX: &str = "whsec_";
 
+/// `whsec_` + canonical padded base64 of 24 to 64 bytes (the OpenAPI document states
+/// this same pattern).
+pub const SECRET_PATTERN: &str = concat!(
+    r"^whsec_(([A-Za-z0-9+/]{4}){8,20}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?",
+    r"|([A-Za-z0-9+/]{4}){21}([A-Za-z0-9+/]{2}==)?)$",
+);
+
+static SECRET_RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(SECRET_PATTERN).expect("SECRET_PATTERN compiles")
+});
+
 pub struct WebhookSecret(SecretString);
 
 impl fmt::Debug for WebhookSecret {
@@ -39,6 +50,11 @@ impl WebhookSecret {
 
     /// Checks the prefix, the base64 and the key length. The error never repeats it.
     pub fn parse(text: &str) -> Result<Self, String> {
+        if text.starts_with(SECRET_PREFIX) && !SECRET_RE.is_match(text) {
+            return Err(
+                "must be whsec_ followed by the padded base64 of 24 to 64 bytes".to_string(),
+            );
+        }
         let body = text
             .strip_prefix(SECRET_PREFIX)
             .ok_or_else(|| format!("must start with {SECRET_PREFIX}"))?;

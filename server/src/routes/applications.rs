@@ -31,7 +31,7 @@ pub struct ApplicationIn {
     #[schema(
         min_length = 1,
         max_length = 256,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r ][^\x00]*$"
     )]
     name: String,
     #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
@@ -64,7 +64,7 @@ pub struct ApplicationPatchIn {
     #[schema(
         min_length = 1,
         max_length = 256,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r ][^\x00]*$"
     )]
     name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]

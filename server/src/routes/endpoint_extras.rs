@@ -63,9 +63,7 @@ pub async fn get_secret(
 #[serde(rename_all = "camelCase")]
 pub struct EndpointSecretRotateIn {
     /// The new secret; generated when absent.
-    #[schema(
-        pattern = r"^whsec_([A-Za-z0-9+/]{4}){8,15}([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)?$"
-    )]
+    #[schema(schema_with = super::schemas::optional_secret)]
     key: Option<String>,
     /// How long the previous secret stays valid (default 86400).
     #[serde(default, deserialize_with = "fields::whole_number")]

@@ -31,10 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointIn {
-    #[schema(
-        max_length = 2048,
-        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
-    )]
+    #[schema(schema_with = super::schemas::endpoint_url)]
     url: String,
     #[schema(max_length = 4096, pattern = r"^[^\x00]*$")]
     description: Option<String>,
@@ -54,9 +51,7 @@ pub struct EndpointIn {
     #[schema(schema_with = super::schemas::channels)]
     channels: Option<Vec<String>>,
     /// `whsec_` + base64 of 24 to 64 bytes; generated when absent.
-    #[schema(
-        pattern = r"^whsec_([A-Za-z0-9+/]{4}){8,15}([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)?$"
-    )]
+    #[schema(schema_with = super::schemas::optional_secret)]
     secret: Option<String>,
     #[schema(schema_with = super::schemas::metadata)]
     metadata: Option<BTreeMap<String, String>>,
@@ -88,10 +83,7 @@ impl EndpointIn {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointPatchIn {
-    #[schema(
-        max_length = 2048,
-        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
-    )]
+    #[schema(schema_with = super::schemas::optional_endpoint_url)]
     url: Option<String>,
     #[schema(max_length = 4096, pattern = r"^[^\x00]*$")]
     description: Option<String>,

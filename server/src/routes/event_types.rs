@@ -48,7 +48,7 @@ pub struct EventTypeUpsertIn {
     #[schema(
         min_length = 1,
         max_length = 256,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r ][^\x00]*$"
     )]
     group_name: Option<String>,
 }
@@ -91,7 +91,7 @@ pub struct EventTypePatchIn {
     #[schema(
         min_length = 1,
         max_length = 256,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r ][^\x00]*$"
     )]
     group_name: Option<Option<String>>,
 }

@@ -52,3 +52,11 @@ fn allowed_methods(path: &str) -> Vec<String> {
     }
     methods
 }
+
+/// The default of a worker-only process: it serves health checks, nothing else.
+pub async fn not_served(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "{} is not served by a worker process (HOOKRELAY_ROLE=worker)",
+        req.path()
+    )))
+}

@@ -118,7 +118,7 @@ pub fn headers(value: BTreeMap<String, String>) -> Result<BTreeMap<String, Strin
                 format!("{name:?} is set by hookrelay and cannot be overridden"),
             ));
         }
-        if v.len() > 4096 || v.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        if v.chars().count() > 4096 || v.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
             return Err(ApiError::validation(
                 "headers",
                 format!("the value of {name:?} is not a valid header value"),

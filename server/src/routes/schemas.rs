@@ -92,3 +92,39 @@ pub fn optional_headers() -> ObjectBuilder {
 pub fn header_names() -> ArrayBuilder {
     nullable_list(patterned_string(HEADER_NAME_PATTERN, 256), None)
 }
+
+fn string_pattern(pattern: &str, max_length: Option<usize>, nullable: bool) -> ObjectBuilder {
+    let ty = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::new(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .pattern(Some(pattern))
+        .max_length(max_length)
+}
+
+/// An endpoint URL: `domain::URL_PATTERN`, at most 2,048 characters.
+pub fn endpoint_url() -> ObjectBuilder {
+    string_pattern(
+        crate::domain::URL_PATTERN,
+        Some(crate::domain::MAX_URL_LEN),
+        false,
+    )
+}
+
+pub fn optional_endpoint_url() -> ObjectBuilder {
+    string_pattern(
+        crate::domain::URL_PATTERN,
+        Some(crate::domain::MAX_URL_LEN),
+        true,
+    )
+}
+
+/// A signing secret: `domain::SECRET_PATTERN`; generated when absent.
+pub fn optional_secret() -> ObjectBuilder {
+    string_pattern(crate::domain::SECRET_PATTERN, None, true).description(Some(
+        "`whsec_` + base64 of 24 to 64 bytes; generated when absent",
+    ))
+}
