@@ -300,6 +300,10 @@ impl MigrationTrait for Migration {
                 &["app_id", "message_id", "id"],
             ))
             .await?;
+        // The delivery log of a whole application (dashboard).
+        manager
+            .create_index(index("idx_attempt_app", Attempt::Table, &["app_id", "id"]))
+            .await?;
 
         manager
             .create_table(

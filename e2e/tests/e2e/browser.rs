@@ -141,3 +141,26 @@ async fn without_javascript_the_page_is_still_rendered() {
     assert_eq!(state.as_deref(), Some("false"));
     browser.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_api_docs_page_renders_every_operation() {
+    let server = Server::start(&[]);
+    let driver = ChromeDriver::start();
+    let browser = driver.browser(true).await;
+    browser.goto(&format!("{}/docs", server.url)).await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("section.op"))
+        .await
+        .expect("operations are rendered");
+    let operations = browser.find_all(Locator::Css("section.op")).await.unwrap();
+    assert!(
+        operations.len() >= 35,
+        "{} operations rendered",
+        operations.len()
+    );
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join("api-docs-1280x800.png"), png).unwrap();
+    browser.close().await.unwrap();
+}

@@ -26,6 +26,21 @@ impl TenantScope<'_> {
         filter: &AttemptFilter,
         page: &PageRequest,
     ) -> Result<Page<attempt::Model>, StoreError> {
+        paginate(
+            self.db,
+            self.attempts_query(app, filter),
+            attempt::Column::Id,
+            page,
+        )
+        .await
+    }
+
+    /// The attempts of `app` that pass `filter`, unordered (pagination adds the rest).
+    pub fn attempts_query(
+        &self,
+        app: &application::Model,
+        filter: &AttemptFilter,
+    ) -> sea_orm::Select<attempt::Entity> {
         use attempt::Column;
         let mut query = attempt::Entity::find()
             .filter(Column::TenantId.eq(self.tenant_id.as_str()))
@@ -55,7 +70,7 @@ impl TenantScope<'_> {
         if let Some(after) = filter.after {
             query = query.filter(Column::Id.gt(id_bound(AttemptId::PREFIX, after, true)));
         }
-        paginate(self.db, query, Column::Id, page).await
+        query
     }
 
     pub async fn find_attempt(

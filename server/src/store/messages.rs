@@ -175,6 +175,21 @@ impl TenantScope<'_> {
         filter: &MessageFilter,
         page: &PageRequest,
     ) -> Result<Page<message::Model>, StoreError> {
+        paginate(
+            self.db,
+            self.messages_query(app, filter),
+            message::Column::Id,
+            page,
+        )
+        .await
+    }
+
+    /// The messages of `app` that pass `filter`, unordered (pagination adds the rest).
+    pub fn messages_query(
+        &self,
+        app: &application::Model,
+        filter: &MessageFilter,
+    ) -> sea_orm::Select<message::Entity> {
         use message::Column;
         let mut query = message::Entity::find()
             .filter(Column::TenantId.eq(self.tenant_id.as_str()))
@@ -199,6 +214,6 @@ impl TenantScope<'_> {
         if let Some(after) = filter.after {
             query = query.filter(Column::Id.gt(id_bound(MessageId::PREFIX, after, true)));
         }
-        paginate(self.db, query, Column::Id, page).await
+        query
     }
 }

@@ -27,7 +27,7 @@ pub use event_types::{EventTypeFields, EventTypePatch};
 pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use json_text::from_text;
 pub use messages::{MessageFilter, NewMessage};
-pub use pagination::{Cursor, Order, Page, PageRequest, id_bound};
+pub use pagination::{Cursor, Order, Page, PageRequest, id_bound, page_query};
 pub use signup::NewTenant;
 
 use crate::domain::TenantId;

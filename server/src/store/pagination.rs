@@ -54,18 +54,14 @@ impl<T> Page<T> {
     }
 }
 
-/// Runs `query` (already filtered by tenant and the list's filters) one page at a
-/// time, ordered by `id_col`.
-pub async fn paginate<E>(
-    db: &impl ConnectionTrait,
+/// The SQL of one page: `query` (already filtered by tenant and the list's filters)
+/// plus the keyset bound, the order on `id_col` and `limit + 1` rows (the extra one
+/// tells whether more follow). Public so tests can `EXPLAIN` exactly what runs.
+pub fn page_query<E: EntityTrait>(
     query: Select<E>,
     id_col: E::Column,
     page: &PageRequest,
-) -> Result<Page<E::Model>, StoreError>
-where
-    E: EntityTrait,
-    E::Model: ModelTrait<Entity = E>,
-{
+) -> Select<E> {
     // Walking "forwards" in the list's order means descending ids for a newest-first list.
     let backwards = page.cursor.as_ref().is_some_and(|c| c.backwards);
     let descending_scan = (page.order == Order::Descending) != backwards;
@@ -82,7 +78,22 @@ where
     } else {
         query.order_by_asc(id_col)
     };
-    let mut items = query.limit(page.limit + 1).all(db).await?;
+    query.limit(page.limit + 1)
+}
+
+/// Runs `query` one page at a time (see [`page_query`]).
+pub async fn paginate<E>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    id_col: E::Column,
+    page: &PageRequest,
+) -> Result<Page<E::Model>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: ModelTrait<Entity = E>,
+{
+    let backwards = page.cursor.as_ref().is_some_and(|c| c.backwards);
+    let mut items = page_query(query, id_col, page).all(db).await?;
     let done = items.len() as u64 <= page.limit;
     items.truncate(page.limit as usize);
     if backwards {

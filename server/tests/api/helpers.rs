@@ -46,6 +46,8 @@ macro_rules! both_backends {
 
 pub struct TestApp {
     pub address: String,
+    /// The application's own data-access handle, for tests that look under the API.
+    pub store: hookrelay::store::Store,
     pub client: Client,
     _data_dir: tempfile::TempDir,
     pg_database: Option<String>,
@@ -96,9 +98,11 @@ impl TestApp {
             .await
             .expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let store = app.state().store.clone();
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
+            store,
             client: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
