@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod dashboard;
 pub mod docs;
 pub mod domain;
+pub mod engine;
 pub mod entities;
 pub mod error;
 pub mod extract;

@@ -49,6 +49,7 @@ impl Application {
             settings: Arc::new(settings),
             main_key,
             rate_limiter,
+            wake: Arc::new(tokio::sync::Notify::new()),
         };
 
         let listener = TcpListener::bind(state.settings.bind).map_err(|e| {
@@ -58,6 +59,15 @@ impl Application {
             )
         })?;
         let address = listener.local_addr()?;
+        if state.settings.role.runs_workers() {
+            let engine = crate::engine::Engine::new(
+                state.store.clone(),
+                state.settings.clone(),
+                state.main_key.clone(),
+                state.wake.clone(),
+            );
+            tokio::spawn(engine.run());
+        }
         let server = http_server(state.clone(), listener)?;
         tracing::info!(
             role = ?state.settings.role,

@@ -12,4 +12,6 @@ pub struct AppState {
     pub main_key: MainKey,
     /// `None` when `HOOKRELAY_RATE_LIMIT=0`.
     pub rate_limiter: Option<ApiRateLimiter>,
+    /// Wakes this process's delivery workers when work was queued.
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
 }

@@ -59,7 +59,7 @@ fn run(cmd: &mut Command) -> String {
 
 #[tokio::test]
 async fn the_official_svix_python_sdk_works_against_hookrelay() {
-    let server = Server::start(&[("HOOKRELAY_RATE_LIMIT", "0")]);
+    let server = Server::start(&[("HOOKRELAY_RATE_LIMIT", "0"), ("HOOKRELAY_ROLE", "api")]);
     let key = api_key(&server, "sdk@example.com").await;
     let output = run(Command::new(python())
         .arg(script("svix_sdk_check.py"))
@@ -74,7 +74,7 @@ async fn the_official_svix_python_sdk_works_against_hookrelay() {
 /// seed by hand to explore.
 #[tokio::test]
 async fn schemathesis_finds_no_server_error_or_schema_violation() {
-    let server = Server::start(&[("HOOKRELAY_RATE_LIMIT", "0")]);
+    let server = Server::start(&[("HOOKRELAY_RATE_LIMIT", "0"), ("HOOKRELAY_ROLE", "api")]);
     let key = api_key(&server, "fuzz@example.com").await;
     let output = run(Command::new(python())
         .args(["-c", "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'schemathesis'; sys.exit(schemathesis())", "run"])

@@ -70,6 +70,9 @@ impl Server {
     }
 
     pub fn start_with_args(env: &[(&str, &str)], args: &[&str]) -> Self {
+        // reqwest is compiled without a TLS provider (see hookrelay's engine): the
+        // tests' HTTP clients need one installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
         let mut all: Vec<(&str, &str)> = vec![("HOOKRELAY_BIND", "127.0.0.1:0")];
         all.extend_from_slice(env);

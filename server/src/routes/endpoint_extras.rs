@@ -274,6 +274,7 @@ pub async fn recover(
     let app = scope.find_app(&path.0).await?;
     let ep = scope.find_endpoint(&app, &path.1).await?;
     let count = scope.recover_endpoint(&ep, body.since, body.until).await?;
+    state.wake.notify_one();
     tracing::info!(endpoint_id = %ep.id, count, "recovery queued");
     Ok(HttpResponse::Accepted().json(RecoverOut {
         id: format!("qtask_{}", ulid::Ulid::generate()),
@@ -335,6 +336,7 @@ pub async fn send_example(
             },
         )
         .await?;
+    state.wake.notify_one();
     Ok(HttpResponse::Accepted().json(MessageOut::new(msg, true)))
 }
 

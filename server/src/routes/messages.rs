@@ -131,6 +131,7 @@ pub async fn create(
         (Err(e), _) => return Err(e.into()),
     };
     let msg = scope.accept_message(&app, new).await?;
+    state.wake.notify_one();
     Ok(HttpResponse::Accepted().json(MessageOut::new(msg, true)))
 }
 
@@ -180,5 +181,6 @@ pub async fn resend(
     let msg = scope.find_message(&app, &path.1).await?;
     let ep = scope.find_endpoint(&app, &path.2).await?;
     scope.resend(&msg, &ep).await?;
+    state.wake.notify_one();
     Ok(HttpResponse::Accepted().finish())
 }

@@ -14,6 +14,7 @@ mod idempotency;
 mod json_text;
 mod messages;
 mod pagination;
+mod queue;
 mod signup;
 
 use sea_orm::{DatabaseConnection, DbErr, SqlErr};
@@ -28,6 +29,7 @@ pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use json_text::from_text;
 pub use messages::{MessageFilter, NewMessage};
 pub use pagination::{Cursor, Order, Page, PageRequest, id_bound, page_query};
+pub use queue::{AttemptRecord, ClaimedDelivery, NextStep};
 pub use signup::NewTenant;
 
 use crate::domain::TenantId;

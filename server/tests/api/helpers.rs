@@ -60,6 +60,7 @@ impl TestApp {
 
     /// Spawns with extra environment variables on top of the test defaults.
     pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> Self {
+        hookrelay::engine::install_tls_provider();
         let data_dir = tempfile::tempdir().unwrap();
         let mut env: HashMap<String, String> = HashMap::new();
         env.insert("HOOKRELAY_BIND".into(), "127.0.0.1:0".into());
@@ -67,6 +68,9 @@ impl TestApp {
             "HOOKRELAY_DATA_DIR".into(),
             data_dir.path().display().to_string(),
         );
+        // The delivery engine runs only in the tests that ask for it (role `all`), so
+        // API tests see deliveries exactly as accepted.
+        env.insert("HOOKRELAY_ROLE".into(), "api".into());
         let pg_database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => {

@@ -1,0 +1,233 @@
+//! The delivery engine: workers that claim due deliveries from the database queue,
+//! sign and send them, and record each attempt with the delivery's next state.
+//!
+//! **The database is the queue; nothing is held only in memory.** A worker that dies
+//! loses its leases, which expire and are claimed again. New messages wake workers at
+//! once (in-process `Notify`); a one-second poll is the backstop.
+
+mod schedule;
+mod sender;
+pub mod signature;
+mod ssrf;
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use tokio::sync::{Notify, Semaphore};
+
+use crate::{
+    config::Settings,
+    crypto::MainKey,
+    domain::WebhookSecret,
+    entities::{endpoint, message},
+    store::{AttemptRecord, ClaimedDelivery, NextStep, Store, from_text},
+};
+pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
+
+/// Deliveries in flight at once in one process.
+const GLOBAL_CONCURRENCY: usize = 64;
+/// How often an idle worker looks for due retries without being woken.
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+    settings: Arc<Settings>,
+    main_key: MainKey,
+    sender: Sender,
+    wake: Arc<Notify>,
+    worker_id: Arc<str>,
+    slots: Arc<Semaphore>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        settings: Arc<Settings>,
+        main_key: MainKey,
+        wake: Arc<Notify>,
+    ) -> Self {
+        install_tls_provider();
+        let sender = Sender::new(
+            settings.attempt_timeout,
+            settings.allow_private_cidrs.clone(),
+        );
+        Self {
+            store,
+            settings,
+            main_key,
+            sender,
+            wake,
+            worker_id: format!("worker_{}", ulid::Ulid::generate()).into(),
+            slots: Arc::new(Semaphore::new(GLOBAL_CONCURRENCY)),
+        }
+    }
+
+    /// Runs the claim loop until the task is dropped.
+    pub async fn run(self) {
+        tracing::info!(worker = %self.worker_id, "delivery engine started");
+        loop {
+            let free = self.slots.available_permits();
+            let claimed = if free == 0 {
+                Vec::new()
+            } else {
+                let lease = chrono::Duration::from_std(
+                    self.settings.attempt_timeout + Duration::from_secs(30),
+                )
+                .expect("lease fits");
+                match self
+                    .store
+                    .claim_deliveries(&self.worker_id, lease, free as u64)
+                    .await
+                {
+                    Ok(claimed) => claimed,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming deliveries failed");
+                        Vec::new()
+                    }
+                }
+            };
+            if claimed.is_empty() {
+                let _ = tokio::time::timeout(POLL_INTERVAL, self.wake.notified()).await;
+                continue;
+            }
+            for job in claimed {
+                let permit = self
+                    .slots
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore is never closed");
+                let engine = self.clone();
+                tokio::spawn(async move {
+                    engine.deliver(job).await;
+                    drop(permit);
+                });
+            }
+        }
+    }
+
+    async fn deliver(&self, job: ClaimedDelivery) {
+        if let Err(e) = self.try_deliver(&job).await {
+            // The lease expires and another claim retries it.
+            tracing::warn!(delivery = %job.id, error = %e, "delivery failed to record");
+        }
+    }
+
+    async fn try_deliver(&self, job: &ClaimedDelivery) -> Result<(), crate::store::StoreError> {
+        let Some((msg, ep)) = self.store.delivery_context(job).await? else {
+            return self.store.skip_delivery(job, &self.worker_id).await;
+        };
+        if ep.disabled {
+            return self.store.skip_delivery(job, &self.worker_id).await;
+        }
+        let secrets = self
+            .store
+            .tenant(&job.tenant_id)
+            .endpoint_secrets(&self.main_key, &ep)
+            .await?;
+        let body = msg
+            .payload
+            .clone()
+            .unwrap_or_else(|| "{}".to_string())
+            .into_bytes();
+        let headers = request_headers(&msg, &ep, &secrets, &body);
+        let outcome = self.sender.send(&ep.url, &headers, body).await;
+        let record = self.judge(job, &ep, outcome);
+        tracing::info!(
+            delivery = %job.id, endpoint = %ep.id, attempt = job.attempt_count + 1,
+            status = record.response_status_code, succeeded = record.succeeded, "attempt"
+        );
+        self.store
+            .record_attempt(job, &self.worker_id, record)
+            .await
+    }
+
+    /// The outcome policy (SPEC §5): 2xx success; 410 disables the endpoint; anything
+    /// else is retried on the schedule (honouring Retry-After on 429/503) until it runs
+    /// out; manual attempts are tried once.
+    fn judge(
+        &self,
+        job: &ClaimedDelivery,
+        ep: &endpoint::Model,
+        outcome: SendOutcome,
+    ) -> AttemptRecord {
+        let status = outcome.status.unwrap_or(0);
+        let succeeded = (200..300).contains(&status);
+        let gone = status == 410;
+        let schedule = match &ep.retry_schedule {
+            Some(text) => crate::config::parse_duration_list(text)
+                .unwrap_or_else(|_| self.settings.retry_schedule.clone()),
+            None => self.settings.retry_schedule.clone(),
+        };
+        let retry_after = if matches!(status, 429 | 503) {
+            outcome.retry_after
+        } else {
+            None
+        };
+        let next = if succeeded {
+            NextStep::Done
+        } else if gone || job.trigger == crate::domain::Trigger::Manual as i16 {
+            NextStep::GiveUp
+        } else {
+            match schedule::next_delay(&schedule, job.attempt_count as usize, retry_after) {
+                Some(delay) => NextStep::RetryAt(
+                    Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
+                ),
+                None => NextStep::GiveUp,
+            }
+        };
+        let disable_after = chrono::Duration::from_std(self.settings.disable_after)
+            .unwrap_or(chrono::Duration::MAX);
+        let failing_too_long = !succeeded
+            && ep
+                .failing_since
+                .is_some_and(|since| Utc::now() - since > disable_after);
+        let error = outcome
+            .error
+            .or_else(|| (!succeeded).then(|| format!("HTTP {status}")));
+        AttemptRecord {
+            url: ep.url.clone(),
+            succeeded,
+            response_status_code: status as i32,
+            response_body: outcome.body,
+            error,
+            duration_ms: outcome.duration.as_millis() as i64,
+            next,
+            disable_endpoint: gone || failing_too_long,
+        }
+    }
+}
+
+/// reqwest is built without a TLS provider of its own (its default would compile
+/// aws-lc); ring is the one already in the binary (for PostgreSQL TLS). Every process
+/// that builds a reqwest client calls this first; calling it again is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Standard Webhooks headers, then the endpoint's custom ones.
+fn request_headers(
+    msg: &message::Model,
+    ep: &endpoint::Model,
+    secrets: &[WebhookSecret],
+    body: &[u8],
+) -> Vec<(String, String)> {
+    let timestamp = Utc::now().timestamp();
+    let mut headers = vec![
+        ("content-type".to_string(), "application/json".to_string()),
+        (
+            "user-agent".to_string(),
+            format!("hookrelay/{}", env!("CARGO_PKG_VERSION")),
+        ),
+        ("webhook-id".to_string(), msg.id.clone()),
+        ("webhook-timestamp".to_string(), timestamp.to_string()),
+        (
+            "webhook-signature".to_string(),
+            signature::signature_header(secrets, &msg.id, timestamp, body),
+        ),
+    ];
+    let custom: std::collections::BTreeMap<String, String> = from_text(Some(&ep.headers));
+    headers.extend(custom);
+    headers
+}

@@ -1,0 +1,124 @@
+//! One HTTP attempt: POST the payload with its headers, no redirects, bounded by the
+//! attempt timeout, through the SSRF guard; keeps the status, the first 4 KiB of the
+//! response and a readable error when there was no response.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use ipnet::IpNet;
+use reqwest::{Client, redirect::Policy};
+
+use super::ssrf::{GuardedResolver, refusal};
+
+/// How much of a response body an attempt keeps.
+pub const MAX_RESPONSE_BODY: usize = 4096;
+
+#[derive(Debug)]
+pub struct SendOutcome {
+    /// The HTTP status, or `None` when no response came back.
+    pub status: Option<u16>,
+    pub body: String,
+    pub error: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub duration: Duration,
+}
+
+#[derive(Clone)]
+pub struct Sender {
+    client: Client,
+    allowed: Arc<Vec<IpNet>>,
+}
+
+impl Sender {
+    pub fn new(timeout: Duration, allowed: Vec<IpNet>) -> Self {
+        let allowed = Arc::new(allowed);
+        let client = Client::builder()
+            .redirect(Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(16)
+            .dns_resolver(Arc::new(GuardedResolver {
+                allowed: allowed.clone(),
+            }))
+            .build()
+            .expect("an HTTP client with a rustls provider installed");
+        Self { client, allowed }
+    }
+
+    pub async fn send(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> SendOutcome {
+        let started = Instant::now();
+        let failed = |error: String| SendOutcome {
+            status: None,
+            body: String::new(),
+            error: Some(error),
+            retry_after: None,
+            duration: started.elapsed(),
+        };
+        // IP literals never reach the resolver: check them here.
+        if let Ok(parsed) = url::Url::parse(url)
+            && let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = parsed.host()
+            && let Some(ip) = parsed
+                .host_str()
+                .and_then(|h| h.trim_matches(['[', ']']).parse().ok())
+            && let Some(why) = refusal(ip, &self.allowed)
+        {
+            return failed(format!("refused by the SSRF guard: {ip} is a {why}"));
+        }
+        let mut request = self.client.post(url).body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => return failed(describe(&e)),
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(super::schedule::parse_retry_after);
+        let mut kept = Vec::new();
+        while kept.len() < MAX_RESPONSE_BODY {
+            match response.chunk().await {
+                Ok(Some(chunk)) => kept
+                    .extend_from_slice(&chunk[..chunk.len().min(MAX_RESPONSE_BODY - kept.len())]),
+                _ => break,
+            }
+        }
+        SendOutcome {
+            status: Some(status),
+            body: String::from_utf8_lossy(&kept).into_owned(),
+            error: None,
+            retry_after,
+            duration: started.elapsed(),
+        }
+    }
+}
+
+/// A reason a person can act on: timeout, connection refused, DNS, SSRF guard, TLS.
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = e.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}

@@ -1,0 +1,126 @@
+//! The SSRF guard: deliveries may not reach loopback, private, link-local, shared,
+//! multicast, unspecified or cloud-metadata addresses, unless the address is in
+//! `HOOKRELAY_ALLOW_PRIVATE_CIDRS`. Checked on the addresses DNS returns, at every
+//! attempt (a resolver for reqwest), and on IP literals before sending.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use ipnet::IpNet;
+
+/// Why an address is refused, or `None` when it may be reached.
+pub fn refusal(ip: IpAddr, allowed: &[IpNet]) -> Option<&'static str> {
+    if allowed.iter().any(|net| net.contains(&ip)) {
+        return None;
+    }
+    match ip {
+        IpAddr::V4(v4) => refusal_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => refusal_v4(v4),
+            None => refusal_v6(v6),
+        },
+    }
+}
+
+fn refusal_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, ..] = ip.octets();
+    if ip.is_loopback() {
+        Some("loopback address")
+    } else if ip.is_private() {
+        Some("private address")
+    } else if ip.is_link_local() {
+        Some("link-local or metadata address")
+    } else if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || a == 0 {
+        Some("non-routable address")
+    } else if a == 100 && (64..128).contains(&b) {
+        Some("shared (carrier-grade NAT) address")
+    } else if a >= 240 || (a == 192 && b == 0) || (a == 198 && (18..20).contains(&b)) {
+        Some("reserved address")
+    } else {
+        None
+    }
+}
+
+fn refusal_v6(ip: Ipv6Addr) -> Option<&'static str> {
+    let first = ip.segments()[0];
+    if ip.is_loopback() {
+        Some("loopback address")
+    } else if ip.is_unspecified() || ip.is_multicast() {
+        Some("non-routable address")
+    } else if first & 0xfe00 == 0xfc00 {
+        Some("private address")
+    } else if first & 0xffc0 == 0xfe80 {
+        Some("link-local address")
+    } else {
+        None
+    }
+}
+
+/// reqwest resolver that drops refused addresses; none left → the attempt fails with
+/// the reason.
+#[derive(Clone)]
+pub struct GuardedResolver {
+    pub allowed: std::sync::Arc<Vec<IpNet>>,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allowed = self.allowed.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let mut reasons = Vec::new();
+            let ok: Vec<SocketAddr> = addrs
+                .into_iter()
+                .filter(|a| match refusal(a.ip(), &allowed) {
+                    None => true,
+                    Some(why) => {
+                        reasons.push(format!("{} is a {why}", a.ip()));
+                        false
+                    }
+                })
+                .collect();
+            if ok.is_empty() {
+                let detail = if reasons.is_empty() {
+                    "no address".to_string()
+                } else {
+                    reasons.join(", ")
+                };
+                return Err(
+                    format!("refused by the SSRF guard: {host} resolves to {detail}").into(),
+                );
+            }
+            Ok(Box::new(ok.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_internal_addresses_unless_allowed() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(refusal(ip.parse().unwrap(), &[]).is_some(), "{ip} refused");
+        }
+        for ip in ["93.184.216.34", "2606:2800:220:1::1", "8.8.8.8"] {
+            assert!(refusal(ip.parse().unwrap(), &[]).is_none(), "{ip} allowed");
+        }
+        let allow: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
+        assert!(refusal("127.0.0.1".parse().unwrap(), &allow).is_none());
+        assert!(refusal("10.0.0.1".parse().unwrap(), &allow).is_some());
+    }
+}

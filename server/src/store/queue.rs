@@ -1,0 +1,255 @@
+//! The delivery queue (ARCHITECTURE.md, "Delivery queue"): workers claim due rows with
+//! a lease, and record each attempt together with the delivery's next state in one
+//! transaction. These are the engine's entry points; each row carries its tenant id,
+//! and everything read for a delivery is read within that tenant.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::{Store, StoreError};
+use crate::domain::{AttemptId, DeliveryStatus, TenantId};
+use crate::entities::{attempt, delivery, endpoint, message};
+
+/// A delivery this worker holds the lease of.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: String,
+    pub tenant_id: TenantId,
+    pub app_id: String,
+    pub message_id: String,
+    pub endpoint_id: String,
+    /// Attempts made before this one.
+    pub attempt_count: i32,
+    /// 0 scheduled, 1 manual.
+    pub trigger: i16,
+}
+
+/// What became of one attempt, and of the delivery after it.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub url: String,
+    pub succeeded: bool,
+    /// 0 when no HTTP response came back.
+    pub response_status_code: i32,
+    pub response_body: String,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    pub next: NextStep,
+    /// Disable the endpoint (410 Gone, or failing for longer than allowed).
+    pub disable_endpoint: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum NextStep {
+    /// Delivered.
+    Done,
+    /// Try again at this time.
+    RetryAt(DateTime<Utc>),
+    /// No more attempts: the delivery failed.
+    GiveUp,
+}
+
+impl Store {
+    /// Leases up to `limit` due deliveries (pending and due, or sending with an
+    /// expired lease, e.g. from a crashed worker) to `worker` until `now + lease`.
+    /// PostgreSQL skips rows other workers are claiming; SQLite has one writer.
+    pub async fn claim_deliveries(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: u64,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let now = Utc::now();
+        let until = now + lease;
+        let backend = self.db.get_database_backend();
+        let (sql, values) = match backend {
+            DbBackend::Postgres => (
+                "UPDATE delivery SET status = 3, lease_owner = $1, lease_until = $2, updated_at = $3 \
+                 WHERE id IN (SELECT id FROM delivery \
+                   WHERE (status = 1 AND next_attempt_at <= $3) OR (status = 3 AND lease_until < $3) \
+                   ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\"",
+                vec![
+                    worker.into(),
+                    until.into(),
+                    now.into(),
+                    (limit as i64).into(),
+                ],
+            ),
+            _ => (
+                "UPDATE delivery SET status = 3, lease_owner = ?, lease_until = ?, updated_at = ? \
+                 WHERE id IN (SELECT id FROM delivery \
+                   WHERE (status = 1 AND next_attempt_at <= ?) OR (status = 3 AND lease_until < ?) \
+                   ORDER BY next_attempt_at LIMIT ?) \
+                 RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\"",
+                vec![
+                    worker.into(),
+                    until.into(),
+                    now.into(),
+                    now.into(),
+                    now.into(),
+                    (limit as i64).into(),
+                ],
+            ),
+        };
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ClaimedDelivery {
+                    id: row.try_get("", "id")?,
+                    tenant_id: TenantId(row.try_get("", "tenant_id")?),
+                    app_id: row.try_get("", "app_id")?,
+                    message_id: row.try_get("", "message_id")?,
+                    endpoint_id: row.try_get("", "endpoint_id")?,
+                    attempt_count: row.try_get("", "attempt_count")?,
+                    trigger: row.try_get("", "trigger")?,
+                })
+            })
+            .collect::<Result<_, sea_orm::DbErr>>()
+            .map_err(StoreError::from)
+    }
+
+    /// The message and endpoint of a claimed delivery (within its tenant), or `None`
+    /// when either is gone.
+    pub async fn delivery_context(
+        &self,
+        job: &ClaimedDelivery,
+    ) -> Result<Option<(message::Model, endpoint::Model)>, StoreError> {
+        let msg = message::Entity::find()
+            .filter(message::Column::TenantId.eq(job.tenant_id.as_str()))
+            .filter(message::Column::Id.eq(job.message_id.as_str()))
+            .one(&self.db)
+            .await?;
+        let ep = endpoint::Entity::find()
+            .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
+            .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
+            .one(&self.db)
+            .await?;
+        Ok(msg.zip(ep))
+    }
+
+    /// Ends a claimed delivery without an attempt (its endpoint is disabled, or its
+    /// message or endpoint is gone): failed, so `recover` can queue it again later.
+    pub async fn skip_delivery(
+        &self,
+        job: &ClaimedDelivery,
+        worker: &str,
+    ) -> Result<(), StoreError> {
+        delivery::Entity::update_many()
+            .col_expr(
+                delivery::Column::Status,
+                Expr::value(DeliveryStatus::Fail.as_i16()),
+            )
+            .col_expr(
+                delivery::Column::LeaseOwner,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                delivery::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(delivery::Column::Id.eq(job.id.as_str()))
+            .filter(delivery::Column::LeaseOwner.eq(worker))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes the attempt, the delivery's next state and the endpoint's health in one
+    /// transaction. If this worker lost the lease meanwhile, nothing is written (the
+    /// holder of the lease records its own attempt).
+    pub async fn record_attempt(
+        &self,
+        job: &ClaimedDelivery,
+        worker: &str,
+        record: AttemptRecord,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let (status, next_at) = match record.next {
+            NextStep::Done => (DeliveryStatus::Success, None),
+            NextStep::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
+            NextStep::GiveUp => (DeliveryStatus::Fail, None),
+        };
+        let mut update = delivery::Entity::update_many()
+            .col_expr(delivery::Column::Status, Expr::value(status.as_i16()))
+            .col_expr(
+                delivery::Column::AttemptCount,
+                Expr::value(job.attempt_count + 1),
+            )
+            .col_expr(
+                delivery::Column::LeaseOwner,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                delivery::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+            .filter(delivery::Column::Id.eq(job.id.as_str()))
+            .filter(delivery::Column::LeaseOwner.eq(worker));
+        if let Some(at) = next_at {
+            update = update.col_expr(delivery::Column::NextAttemptAt, Expr::value(at));
+        }
+        if update.exec(&txn).await?.rows_affected == 0 {
+            txn.rollback().await?;
+            return Ok(());
+        }
+        attempt::ActiveModel {
+            id: Set(AttemptId::generate().to_string()),
+            tenant_id: Set(job.tenant_id.to_string()),
+            app_id: Set(job.app_id.clone()),
+            message_id: Set(job.message_id.clone()),
+            endpoint_id: Set(job.endpoint_id.clone()),
+            delivery_id: Set(job.id.clone()),
+            url: Set(record.url),
+            status: Set(if record.succeeded {
+                DeliveryStatus::Success
+            } else {
+                DeliveryStatus::Fail
+            }
+            .as_i16()),
+            trigger: Set(job.trigger),
+            attempt_number: Set(job.attempt_count + 1),
+            response_status_code: Set(record.response_status_code),
+            response_body: Set(record.response_body),
+            error: Set(record.error),
+            duration_ms: Set(record.duration_ms),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        let mut health = endpoint::Entity::update_many()
+            .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
+            .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()));
+        health = if record.succeeded {
+            health
+                .col_expr(endpoint::Column::LastSuccessAt, Expr::value(now))
+                .col_expr(
+                    endpoint::Column::FailingSince,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+        } else {
+            // The start of the current failure streak, kept from its first failure.
+            health.col_expr(
+                endpoint::Column::FailingSince,
+                Expr::col(endpoint::Column::FailingSince).if_null(now),
+            )
+        };
+        if record.disable_endpoint {
+            health = health.col_expr(endpoint::Column::Disabled, Expr::value(true));
+        }
+        health.exec(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,346 @@
+//! The delivery engine end to end: a real receiver on 127.0.0.1, signed requests,
+//! retries on the schedule, 410, redirects, timeouts and the SSRF guard, with every
+//! attempt recorded.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp};
+use crate::receiver::{Reply, TestReceiver};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// An app with delivery workers, allowed to reach 127.0.0.1, retrying fast.
+async fn engine_app(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
+    let mut env = vec![
+        ("HOOKRELAY_ROLE", "all"),
+        ("HOOKRELAY_ALLOW_PRIVATE_CIDRS", "127.0.0.0/8"),
+        ("HOOKRELAY_RETRY_SCHEDULE", "100ms,200ms"),
+        ("HOOKRELAY_ATTEMPT_TIMEOUT", "2s"),
+    ];
+    env.extend_from_slice(extra);
+    TestApp::spawn_with(backend, &env).await
+}
+
+/// Signs up, creates an app and an endpoint at `url`; returns (key, app id, endpoint id).
+async fn setup(app: &TestApp, email: &str, url: &str) -> (String, String, String) {
+    let (_, key) = app.signup(email).await;
+    let created: Value = app
+        .post_json("/api/v1/app", Some(&key), &json!({"name": "Receiver"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let app_id = created["id"].as_str().unwrap().to_string();
+    let ep: Value = app
+        .post_json(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            Some(&key),
+            &json!({"url": url, "secret": SECRET, "headers": {"x-tenant-header": "hello"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    (key, app_id, ep["id"].as_str().unwrap().to_string())
+}
+
+async fn send(app: &TestApp, key: &str, app_id: &str, body: &str) -> String {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/app/{app_id}/msg")))
+        .bearer_auth(key)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Waits until the endpoint's attempts list has `n` entries; returns it (newest first).
+async fn attempts(app: &TestApp, key: &str, app_id: &str, ep_id: &str, n: usize) -> Vec<Value> {
+    for _ in 0..250 {
+        let list: Value = app
+            .get(
+                &format!("/api/v1/app/{app_id}/attempt/endpoint/{ep_id}"),
+                Some(key),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let data = list["data"].as_array().unwrap().clone();
+        if data.len() >= n {
+            return data;
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    panic!("fewer than {n} attempts recorded");
+}
+
+/// Runs a test on SQLite and PostgreSQL with [`engine_app`].
+macro_rules! engine_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)(engine_app(Backend::Sqlite, &[]).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)(engine_app(Backend::Postgres, &[]).await).await;
+            }
+        }
+    };
+}
+
+engine_test!(delivers_the_payload_signed, |app: TestApp| async move {
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply::status(200));
+    let (key, app_id, ep_id) = setup(
+        &app,
+        "signed@example.com",
+        &format!("{}/hook", receiver.url),
+    )
+    .await;
+    let body = r#"{"eventType":"invoice.paid","payload":{"b": 2,  "a": [1, 2.50]}}"#;
+    let msg_id = send(&app, &key, &app_id, body).await;
+
+    let got = receiver.wait_for(1).await.remove(0);
+    assert_eq!(got.path, "/hook");
+    assert_eq!(
+        got.body, br#"{"b": 2,  "a": [1, 2.50]}"#,
+        "the payload's bytes, as sent"
+    );
+    assert_eq!(got.header("webhook-id"), Some(msg_id.as_str()));
+    assert_eq!(got.header("content-type"), Some("application/json"));
+    assert!(got.header("user-agent").unwrap().starts_with("hookrelay/"));
+    assert_eq!(got.header("x-tenant-header"), Some("hello"));
+    let ts: i64 = got.header("webhook-timestamp").unwrap().parse().unwrap();
+    assert!((chrono::Utc::now().timestamp() - ts).abs() < 60);
+    let key_bytes = hookrelay::domain::WebhookSecret::parse(SECRET)
+        .unwrap()
+        .key_bytes();
+    let expected = hookrelay::engine::signature::sign(&key_bytes, &msg_id, ts, &got.body);
+    assert_eq!(got.header("webhook-signature"), Some(expected.as_str()));
+
+    let list = attempts(&app, &key, &app_id, &ep_id, 1).await;
+    assert_eq!(list[0]["status"], 0, "success: {list:?}");
+    assert_eq!(list[0]["responseStatusCode"], 200);
+    assert_eq!(
+        list[0]["response"], "receiver says hi",
+        "the response body is kept"
+    );
+    assert_eq!(list[0]["attemptNumber"], 1);
+    assert_eq!(list[0]["msgId"], msg_id);
+});
+
+engine_test!(
+    retries_until_the_receiver_succeeds,
+    |app: TestApp| async move {
+        let receiver = TestReceiver::start().await;
+        receiver.script([Reply::status(500), Reply::status(503)]);
+        let (key, app_id, ep_id) = setup(&app, "retry@example.com", &receiver.url).await;
+        let msg_id = send(
+            &app,
+            &key,
+            &app_id,
+            r#"{"eventType":"a.b","payload":{"n":1}}"#,
+        )
+        .await;
+        let got = receiver.wait_for(3).await;
+        assert!(
+            got.iter()
+                .all(|r| r.header("webhook-id") == Some(msg_id.as_str())),
+            "the same webhook-id every time"
+        );
+        let list = attempts(&app, &key, &app_id, &ep_id, 3).await;
+        let statuses: Vec<i64> = list
+            .iter()
+            .map(|a| a["responseStatusCode"].as_i64().unwrap())
+            .collect();
+        assert_eq!(statuses, [204, 503, 500], "newest first");
+        let numbers: Vec<i64> = list
+            .iter()
+            .map(|a| a["attemptNumber"].as_i64().unwrap())
+            .collect();
+        assert_eq!(numbers, [3, 2, 1]);
+        assert_eq!(list[1]["status"], 2);
+        let stats: Value = app
+            .get(
+                &format!("/api/v1/app/{app_id}/endpoint/{ep_id}/stats"),
+                Some(&key),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (stats["success"].as_i64(), stats["pending"].as_i64()),
+            (Some(1), Some(0))
+        );
+    }
+);
+
+engine_test!(
+    a_failing_message_is_given_up_after_the_schedule,
+    |app: TestApp| async move {
+        let receiver = TestReceiver::start().await;
+        receiver.always(Reply::status(500));
+        let (key, app_id, ep_id) = setup(&app, "exhaust@example.com", &receiver.url).await;
+        send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+        // First attempt and the schedule's two retries.
+        attempts(&app, &key, &app_id, &ep_id, 3).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(
+            receiver.received().len(),
+            3,
+            "nothing after the schedule ran out"
+        );
+        let stats: Value = app
+            .get(
+                &format!("/api/v1/app/{app_id}/endpoint/{ep_id}/stats"),
+                Some(&key),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (stats["fail"].as_i64(), stats["pending"].as_i64()),
+            (Some(1), Some(0))
+        );
+    }
+);
+
+engine_test!(
+    gone_disables_the_endpoint_at_once,
+    |app: TestApp| async move {
+        let receiver = TestReceiver::start().await;
+        receiver.always(Reply::status(410));
+        let (key, app_id, ep_id) = setup(&app, "gone@example.com", &receiver.url).await;
+        send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+        attempts(&app, &key, &app_id, &ep_id, 1).await;
+        let ep: Value = app
+            .get(
+                &format!("/api/v1/app/{app_id}/endpoint/{ep_id}"),
+                Some(&key),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ep["disabled"], true);
+        send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            receiver.received().len(),
+            1,
+            "no retry, and nothing sent to a disabled endpoint"
+        );
+    }
+);
+
+engine_test!(redirects_are_not_followed, |app: TestApp| async move {
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply {
+        status: 302,
+        headers: vec![("location", format!("{}/elsewhere", receiver.url))],
+        delay: Duration::ZERO,
+    });
+    let (key, app_id, ep_id) = setup(
+        &app,
+        "redirect@example.com",
+        &format!("{}/hook", receiver.url),
+    )
+    .await;
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    let list = attempts(&app, &key, &app_id, &ep_id, 1).await;
+    assert_eq!(
+        (
+            list[0]["status"].as_i64(),
+            list[0]["responseStatusCode"].as_i64()
+        ),
+        (Some(2), Some(302))
+    );
+    assert!(
+        receiver.received().iter().all(|r| r.path == "/hook"),
+        "never went to the redirect target"
+    );
+});
+
+#[tokio::test]
+async fn a_slow_receiver_times_out() {
+    let app = engine_app(
+        Backend::Sqlite,
+        &[
+            ("HOOKRELAY_ATTEMPT_TIMEOUT", "300ms"),
+            ("HOOKRELAY_RETRY_SCHEDULE", ""),
+        ],
+    )
+    .await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply {
+        status: 200,
+        headers: Vec::new(),
+        delay: Duration::from_secs(3),
+    });
+    let (key, app_id, ep_id) = setup(&app, "slow@example.com", &receiver.url).await;
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    let list = attempts(&app, &key, &app_id, &ep_id, 1).await;
+    assert_eq!(list[0]["status"], 2);
+    assert_eq!(list[0]["responseStatusCode"], 0);
+    assert!(
+        list[0]["error"].as_str().unwrap().contains("timed out"),
+        "{list:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_ssrf_guard_refuses_loopback_unless_allowed() {
+    let app = engine_app(
+        Backend::Sqlite,
+        &[
+            ("HOOKRELAY_ALLOW_PRIVATE_CIDRS", ""),
+            ("HOOKRELAY_RETRY_SCHEDULE", ""),
+        ],
+    )
+    .await;
+    let receiver = TestReceiver::start().await;
+    let (key, app_id, ep_id) = setup(&app, "ssrf@example.com", &receiver.url).await;
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    let list = attempts(&app, &key, &app_id, &ep_id, 1).await;
+    assert!(
+        list[0]["error"].as_str().unwrap().contains("SSRF"),
+        "{list:?}"
+    );
+    // By name too: localhost resolves to loopback, refused after DNS.
+    let ep: Value = app
+        .post_json(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            Some(&key),
+            &json!({"url": receiver.url.replace("127.0.0.1", "localhost")}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    let list = attempts(&app, &key, &app_id, ep["id"].as_str().unwrap(), 1).await;
+    assert!(
+        list[0]["error"].as_str().unwrap().contains("SSRF"),
+        "{list:?}"
+    );
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the receiver"
+    );
+}

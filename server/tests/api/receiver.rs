@@ -1,0 +1,142 @@
+//! `TestReceiver`: a real HTTP server on 127.0.0.1 that records every request it gets
+//! and answers with the statuses it is told to (then 204).
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the receiver answers next: a status, optional extra headers, a delay.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    received: Mutex<Vec<Received>>,
+    script: Mutex<VecDeque<Reply>>,
+    default: Mutex<Option<Reply>>,
+}
+
+pub struct TestReceiver {
+    pub url: String,
+    shared: Arc<Shared>,
+}
+
+impl TestReceiver {
+    pub async fn start() -> Self {
+        let shared = Arc::new(Shared::default());
+        let data = web::Data::from(shared.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(handle))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+        let port = server.addrs()[0].port();
+        tokio::spawn(server.run());
+        Self {
+            url: format!("http://127.0.0.1:{port}"),
+            shared,
+        }
+    }
+
+    /// Answers these, in order, before falling back to the default (204).
+    pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
+        self.shared.script.lock().unwrap().extend(replies);
+    }
+
+    /// What it answers once the script is used up.
+    pub fn always(&self, reply: Reply) {
+        *self.shared.default.lock().unwrap() = Some(reply);
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.shared.received.lock().unwrap().clone()
+    }
+
+    /// Waits (at most 10 s) until `n` requests arrived; returns them.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected {n} requests, got {}: {got:?}",
+                got.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
+    let headers = req
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                v.to_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    shared.received.lock().unwrap().push(Received {
+        path: req.path().to_string(),
+        headers,
+        body: body.to_vec(),
+    });
+    let reply = shared
+        .script
+        .lock()
+        .unwrap()
+        .pop_front()
+        .or_else(|| shared.default.lock().unwrap().clone())
+        .unwrap_or_else(|| Reply::status(204));
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
+    let mut response =
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(reply.status).unwrap());
+    for (name, value) in reply.headers {
+        response.insert_header((name, value));
+    }
+    response.body("receiver says hi")
+}
