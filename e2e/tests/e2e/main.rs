@@ -6,3 +6,4 @@ mod support;
 mod binary;
 mod browser;
 mod python_clients;
+mod signatures;

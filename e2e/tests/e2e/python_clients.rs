@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::support::Server;
 
 /// `HOOKRELAY_PYTHON`, else the test command's virtualenv, else `python3`.
-fn python() -> PathBuf {
+pub fn python() -> PathBuf {
     if let Ok(path) = std::env::var("HOOKRELAY_PYTHON") {
         return PathBuf::from(path);
     }
@@ -23,7 +23,7 @@ fn python() -> PathBuf {
     }
 }
 
-fn script(name: &str) -> PathBuf {
+pub fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("python")
         .join(name)
