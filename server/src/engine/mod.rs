@@ -5,6 +5,7 @@
 //! loses its leases, which expire and are claimed again. New messages wake workers at
 //! once (in-process `Notify`); a one-second poll is the backstop.
 
+mod isolation;
 mod schedule;
 mod sender;
 pub mod signature;
@@ -38,6 +39,7 @@ pub struct Engine {
     wake: Arc<Notify>,
     worker_id: Arc<str>,
     slots: Arc<Semaphore>,
+    isolation: isolation::Isolation,
 }
 
 impl Engine {
@@ -60,6 +62,7 @@ impl Engine {
             wake,
             worker_id: format!("worker_{}", ulid::Ulid::generate()).into(),
             slots: Arc::new(Semaphore::new(GLOBAL_CONCURRENCY)),
+            isolation: isolation::Isolation::default(),
         }
     }
 
@@ -75,9 +78,10 @@ impl Engine {
                     self.settings.attempt_timeout + Duration::from_secs(30),
                 )
                 .expect("lease fits");
+                let busy = self.isolation.busy_endpoints();
                 match self
                     .store
-                    .claim_deliveries(&self.worker_id, lease, free as u64)
+                    .claim_deliveries(&self.worker_id, lease, free as u64, &busy)
                     .await
                 {
                     Ok(claimed) => claimed,
@@ -92,6 +96,15 @@ impl Engine {
                 continue;
             }
             for job in claimed {
+                // Over the endpoint's cap: back to the queue, due now; the next claim
+                // skips the endpoint until one of its deliveries finishes.
+                let Some(endpoint_slot) = self.isolation.enter(&job.endpoint_id) else {
+                    let now = Utc::now();
+                    if let Err(e) = self.store.defer_delivery(&job, &self.worker_id, now).await {
+                        tracing::warn!(delivery = %job.id, error = %e, "could not hand a delivery back");
+                    }
+                    continue;
+                };
                 let permit = self
                     .slots
                     .clone()
@@ -101,6 +114,7 @@ impl Engine {
                 let engine = self.clone();
                 tokio::spawn(async move {
                     engine.deliver(job).await;
+                    drop(endpoint_slot);
                     drop(permit);
                 });
             }
@@ -120,6 +134,10 @@ impl Engine {
         };
         if ep.disabled {
             return self.store.skip_delivery(job, &self.worker_id).await;
+        }
+        if let Err(wait) = self.isolation.throttle(&ep) {
+            let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            return self.store.defer_delivery(job, &self.worker_id, at).await;
         }
         let secrets = self
             .store

@@ -63,17 +63,33 @@ impl Store {
         worker: &str,
         lease: Duration,
         limit: u64,
+        busy_endpoints: &[String],
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let now = Utc::now();
         let until = now + lease;
         let backend = self.db.get_database_backend();
+        // Endpoints already at their concurrency cap are left for later claims, so a
+        // slow endpoint's backlog never takes the slots other endpoints need.
+        let busy: String = busy_endpoints
+            .iter()
+            .filter(|id| crate::domain::EndpointId::parse(id).is_some())
+            .map(|id| format!("'{id}'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let not_busy = if busy.is_empty() {
+            String::new()
+        } else {
+            format!("AND endpoint_id NOT IN ({busy})")
+        };
         let (sql, values) = match backend {
             DbBackend::Postgres => (
-                "UPDATE delivery SET status = 3, lease_owner = $1, lease_until = $2, updated_at = $3 \
-                 WHERE id IN (SELECT id FROM delivery \
-                   WHERE (status = 1 AND next_attempt_at <= $3) OR (status = 3 AND lease_until < $3) \
-                   ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\"",
+                format!(
+                    "UPDATE delivery SET status = 3, lease_owner = $1, lease_until = $2, updated_at = $3 \
+                     WHERE id IN (SELECT id FROM delivery \
+                       WHERE ((status = 1 AND next_attempt_at <= $3) OR (status = 3 AND lease_until < $3)) {not_busy} \
+                       ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                     RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\""
+                ),
                 vec![
                     worker.into(),
                     until.into(),
@@ -82,11 +98,13 @@ impl Store {
                 ],
             ),
             _ => (
-                "UPDATE delivery SET status = 3, lease_owner = ?, lease_until = ?, updated_at = ? \
-                 WHERE id IN (SELECT id FROM delivery \
-                   WHERE (status = 1 AND next_attempt_at <= ?) OR (status = 3 AND lease_until < ?) \
-                   ORDER BY next_attempt_at LIMIT ?) \
-                 RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\"",
+                format!(
+                    "UPDATE delivery SET status = 3, lease_owner = ?, lease_until = ?, updated_at = ? \
+                     WHERE id IN (SELECT id FROM delivery \
+                       WHERE ((status = 1 AND next_attempt_at <= ?) OR (status = 3 AND lease_until < ?)) {not_busy} \
+                       ORDER BY next_attempt_at LIMIT ?) \
+                     RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\""
+                ),
                 vec![
                     worker.into(),
                     until.into(),
@@ -134,6 +152,36 @@ impl Store {
             .one(&self.db)
             .await?;
         Ok(msg.zip(ep))
+    }
+
+    /// Hands a claimed delivery back unattempted, due again at `at` (its endpoint is at
+    /// its rate limit or concurrency cap).
+    pub async fn defer_delivery(
+        &self,
+        job: &ClaimedDelivery,
+        worker: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        delivery::Entity::update_many()
+            .col_expr(
+                delivery::Column::Status,
+                Expr::value(DeliveryStatus::Pending.as_i16()),
+            )
+            .col_expr(delivery::Column::NextAttemptAt, Expr::value(at))
+            .col_expr(
+                delivery::Column::LeaseOwner,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                delivery::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(delivery::Column::Id.eq(job.id.as_str()))
+            .filter(delivery::Column::LeaseOwner.eq(worker))
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 
     /// Ends a claimed delivery without an attempt (its endpoint is disabled, or its

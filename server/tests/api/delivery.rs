@@ -344,3 +344,84 @@ async fn the_ssrf_guard_refuses_loopback_unless_allowed() {
         "nothing reached the receiver"
     );
 }
+
+engine_test!(
+    a_slow_endpoint_does_not_hold_up_others,
+    |app: TestApp| async move {
+        let slow = TestReceiver::start().await;
+        slow.always(Reply {
+            status: 200,
+            headers: Vec::new(),
+            delay: Duration::from_millis(1500),
+        });
+        let fast = TestReceiver::start().await;
+        let (slow_key, slow_app, _) = setup(&app, "noisy@example.com", &slow.url).await;
+        let (fast_key, fast_app, _) = setup(&app, "quiet@example.com", &fast.url).await;
+        for n in 0..24 {
+            send(
+                &app,
+                &slow_key,
+                &slow_app,
+                &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+            )
+            .await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = std::time::Instant::now();
+        for n in 0..5 {
+            send(
+                &app,
+                &fast_key,
+                &fast_app,
+                &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+            )
+            .await;
+        }
+        fast.wait_for(5).await;
+        let fast_took = started.elapsed();
+        let slow_done = slow.received().len();
+        assert!(
+            fast_took < Duration::from_secs(3),
+            "the fast endpoint waited {fast_took:?}"
+        );
+        assert!(
+            slow_done < 24,
+            "the slow endpoint was still busy ({slow_done} of 24 in)"
+        );
+        // The slow one is capped, not starved: a few at a time.
+        assert!(
+            slow_done <= 8,
+            "at most 4 at a time per endpoint: {slow_done} already in"
+        );
+    }
+);
+
+#[tokio::test]
+async fn an_endpoints_throttle_rate_spaces_its_deliveries() {
+    let app = engine_app(Backend::Sqlite, &[]).await;
+    let receiver = TestReceiver::start().await;
+    let (key, app_id, ep_id) = setup(&app, "throttle@example.com", &receiver.url).await;
+    app.patch_json(
+        &format!("/api/v1/app/{app_id}/endpoint/{ep_id}"),
+        Some(&key),
+        &json!({"throttleRate": 2}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    for n in 0..6 {
+        send(
+            &app,
+            &key,
+            &app_id,
+            &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+        )
+        .await;
+    }
+    receiver.wait_for(6).await;
+    // A burst of 2, then 2 a second: the 6th no sooner than ~2 s in.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "6 deliveries at 2/s took {:?}",
+        started.elapsed()
+    );
+}
