@@ -33,11 +33,8 @@ const EVENT_ID_TAKEN: &str = "a message with this eventId already exists in this
 
 /// Does `ep` want a message of `event_type` on `channels`? An endpoint without an
 /// event-type filter takes every type; one with channels takes only messages on one
-/// of them.
+/// of them. (Disabled or not: see `accept_message`.)
 pub fn endpoint_wants(ep: &endpoint::Model, event_type: &str, channels: Option<&[String]>) -> bool {
-    if ep.disabled {
-        return false;
-    }
     let types: Vec<String> = json_text::from_text(ep.event_types.as_deref());
     if !types.is_empty() && !types.iter().any(|t| t == event_type) {
         return false;
@@ -47,8 +44,10 @@ pub fn endpoint_wants(ep: &endpoint::Model, event_type: &str, channels: Option<&
 }
 
 impl TenantScope<'_> {
-    /// Stores the message and one pending delivery per matching enabled endpoint in
-    /// **one** transaction; the caller answers 202 only once this returns.
+    /// Stores the message and one delivery per matching endpoint in **one**
+    /// transaction; the caller answers 202 only once this returns. Deliveries to a
+    /// disabled endpoint are stored as failed, unattempted, so that re-enabling it and
+    /// recovering delivers what it missed.
     pub async fn accept_message(
         &self,
         app: &application::Model,
@@ -57,7 +56,6 @@ impl TenantScope<'_> {
         let endpoints = endpoint::Entity::find()
             .filter(endpoint::Column::TenantId.eq(self.tenant_id.as_str()))
             .filter(endpoint::Column::AppId.eq(app.id.as_str()))
-            .filter(endpoint::Column::Disabled.eq(false))
             .all(self.db)
             .await?;
         let targets: Vec<&endpoint::Model> = endpoints
@@ -67,7 +65,12 @@ impl TenantScope<'_> {
         let txn = self.db.begin().await?;
         let msg = self.insert_message(&txn, app, new).await?;
         for ep in targets {
-            self.insert_delivery(&txn, &msg, &ep.id, Trigger::Scheduled)
+            let status = if ep.disabled {
+                DeliveryStatus::Fail
+            } else {
+                DeliveryStatus::Pending
+            };
+            self.insert_delivery(&txn, &msg, &ep.id, Trigger::Scheduled, status)
                 .await?;
         }
         txn.commit().await?;
@@ -83,7 +86,7 @@ impl TenantScope<'_> {
     ) -> Result<message::Model, StoreError> {
         let txn = self.db.begin().await?;
         let msg = self.insert_message(&txn, app, new).await?;
-        self.insert_delivery(&txn, &msg, &ep.id, Trigger::Manual)
+        self.insert_delivery(&txn, &msg, &ep.id, Trigger::Manual, DeliveryStatus::Pending)
             .await?;
         txn.commit().await?;
         Ok(msg)
@@ -117,6 +120,7 @@ impl TenantScope<'_> {
         msg: &message::Model,
         endpoint_id: &str,
         trigger: Trigger,
+        status: DeliveryStatus,
     ) -> Result<(), StoreError> {
         let now = Utc::now();
         delivery::ActiveModel {
@@ -125,7 +129,7 @@ impl TenantScope<'_> {
             app_id: Set(msg.app_id.clone()),
             message_id: Set(msg.id.clone()),
             endpoint_id: Set(endpoint_id.to_string()),
-            status: Set(DeliveryStatus::Pending.as_i16()),
+            status: Set(status.as_i16()),
             trigger: Set(trigger as i16),
             attempt_count: Set(0),
             next_attempt_at: Set(now),
@@ -145,8 +149,14 @@ impl TenantScope<'_> {
         msg: &message::Model,
         ep: &endpoint::Model,
     ) -> Result<(), StoreError> {
-        self.insert_delivery(self.db, msg, &ep.id, Trigger::Manual)
-            .await
+        self.insert_delivery(
+            self.db,
+            msg,
+            &ep.id,
+            Trigger::Manual,
+            DeliveryStatus::Pending,
+        )
+        .await
     }
 
     /// A message of `app` by id or eventId.

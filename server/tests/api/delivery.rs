@@ -425,3 +425,205 @@ async fn an_endpoints_throttle_rate_spaces_its_deliveries() {
         started.elapsed()
     );
 }
+
+/// A worker "crashed" holding a lease: the row is `sending`, leased to a worker that is
+/// gone, the lease expired. Another worker takes it again.
+async fn crashed_lease_is_taken_again(backend: Backend) {
+    let api_only = engine_app(backend, &[("HOOKRELAY_ROLE", "api")]).await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply::status(200));
+    let (key, app_id, _) = setup(&api_only, "crash@example.com", &receiver.url).await;
+    let msg = send(
+        &api_only,
+        &key,
+        &app_id,
+        r#"{"eventType":"a.b","payload":{"n":1}}"#,
+    )
+    .await;
+    let db = api_only.store.connection();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "UPDATE delivery SET status = 3, lease_owner = 'worker_dead', lease_until = $1 WHERE message_id = $2"
+        }
+        _ => {
+            "UPDATE delivery SET status = 3, lease_owner = 'worker_dead', lease_until = ? WHERE message_id = ?"
+        }
+    };
+    let expired = chrono::Utc::now() - chrono::Duration::seconds(5);
+    use sea_orm::ConnectionTrait;
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [expired.into(), msg.clone().into()],
+    ))
+    .await
+    .unwrap();
+    let worker = api_only
+        .spawn_sharing(&[("HOOKRELAY_ROLE", "worker")])
+        .await;
+    let got = receiver.wait_for(1).await;
+    assert_eq!(
+        got[0].header("webhook-id"),
+        Some(msg.as_str()),
+        "taken again once the lease expired"
+    );
+    drop(worker);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_workers_delivery_is_taken_again_sqlite() {
+    crashed_lease_is_taken_again(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_workers_delivery_is_taken_again_postgres() {
+    crashed_lease_is_taken_again(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_postgres_never_send_a_delivery_twice() {
+    let first = engine_app(Backend::Postgres, &[]).await;
+    let second = first.spawn_sharing(&[]).await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply::status(200));
+    let (key, app_id, _) = setup(&first, "pair@example.com", &receiver.url).await;
+    // A second endpoint doubles the work each message makes.
+    first
+        .post_json(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            Some(&key),
+            &json!({"url": format!("{}/second", receiver.url)}),
+        )
+        .await;
+    let mut ids = Vec::new();
+    for n in 0..60 {
+        // Alternate the API process too: both accept, both deliver.
+        let api = if n % 2 == 0 { &first } else { &second };
+        ids.push(
+            send(
+                api,
+                &key,
+                &app_id,
+                &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+            )
+            .await,
+        );
+    }
+    let got = receiver.wait_for(120).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got_after = receiver.received();
+    assert_eq!(
+        got_after.len(),
+        120,
+        "each delivery sent once (got {} then {})",
+        got.len(),
+        got_after.len()
+    );
+    for id in &ids {
+        for path in ["/", "/second"] {
+            let n = got_after
+                .iter()
+                .filter(|r| r.header("webhook-id") == Some(id.as_str()) && r.path == path)
+                .count();
+            assert_eq!(n, 1, "{id} to {path} sent {n} times");
+        }
+    }
+    drop(second);
+}
+
+engine_test!(
+    recovering_after_re_enabling_delivers_what_was_missed,
+    |app: TestApp| async move {
+        let receiver = TestReceiver::start().await;
+        receiver.script([Reply::status(410)]);
+        let (key, app_id, ep_id) = setup(&app, "recover@example.com", &receiver.url).await;
+        let first = send(
+            &app,
+            &key,
+            &app_id,
+            r#"{"eventType":"a.b","payload":{"n":1}}"#,
+        )
+        .await;
+        attempts(&app, &key, &app_id, &ep_id, 1).await;
+        // Disabled by the 410; a message sent meanwhile is not delivered.
+        let missed = send(
+            &app,
+            &key,
+            &app_id,
+            r#"{"eventType":"a.b","payload":{"n":2}}"#,
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.received().len(), 1);
+
+        app.patch_json(
+            &format!("/api/v1/app/{app_id}/endpoint/{ep_id}"),
+            Some(&key),
+            &json!({"disabled": false}),
+        )
+        .await;
+        let since = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+        let res = app
+            .post_json(
+                &format!("/api/v1/app/{app_id}/endpoint/{ep_id}/recover"),
+                Some(&key),
+                &json!({"since": since}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        let got = receiver.wait_for(3).await;
+        let ids: Vec<&str> = got[1..]
+            .iter()
+            .map(|r| r.header("webhook-id").unwrap())
+            .collect();
+        assert!(
+            ids.contains(&first.as_str()) && ids.contains(&missed.as_str()),
+            "{ids:?}"
+        );
+        let list = attempts(&app, &key, &app_id, &ep_id, 3).await;
+        assert_eq!(list[0]["triggerType"], 1, "recovered attempts are manual");
+    }
+);
+
+#[tokio::test]
+async fn an_endpoint_failing_for_too_long_is_disabled() {
+    let app = engine_app(
+        Backend::Sqlite,
+        &[
+            ("HOOKRELAY_DISABLE_AFTER", "1s"),
+            (
+                "HOOKRELAY_RETRY_SCHEDULE",
+                "400ms,400ms,400ms,400ms,400ms,400ms",
+            ),
+        ],
+    )
+    .await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply::status(500));
+    let (key, app_id, ep_id) = setup(&app, "sustained@example.com", &receiver.url).await;
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    for _ in 0..100 {
+        let ep: Value = app
+            .get(
+                &format!("/api/v1/app/{app_id}/endpoint/{ep_id}"),
+                Some(&key),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        if ep["disabled"] == true {
+            let n = receiver.received().len();
+            tokio::time::sleep(Duration::from_millis(900)).await;
+            assert_eq!(
+                receiver.received().len(),
+                n,
+                "no more attempts once disabled"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never disabled after failing for longer than HOOKRELAY_DISABLE_AFTER");
+}

@@ -49,8 +49,9 @@ pub struct TestApp {
     /// The application's own data-access handle, for tests that look under the API.
     pub store: hookrelay::store::Store,
     pub client: Client,
-    _data_dir: tempfile::TempDir,
+    _data_dir: std::sync::Arc<tempfile::TempDir>,
     pg_database: Option<String>,
+    env: HashMap<String, String>,
 }
 
 impl TestApp {
@@ -96,6 +97,25 @@ impl TestApp {
         for (k, v) in extra {
             env.insert(k.to_string(), v.to_string());
         }
+        Self::start(env, std::sync::Arc::new(data_dir), pg_database).await
+    }
+
+    /// A second process on this one's database (and data directory): what several
+    /// `hookrelay` processes sharing PostgreSQL look like. The first app owns the
+    /// database: drop the second one first.
+    pub async fn spawn_sharing(&self, extra: &[(&str, &str)]) -> Self {
+        let mut env = self.env.clone();
+        for (k, v) in extra {
+            env.insert(k.to_string(), v.to_string());
+        }
+        Self::start(env, self._data_dir.clone(), None).await
+    }
+
+    async fn start(
+        env: HashMap<String, String>,
+        data_dir: std::sync::Arc<tempfile::TempDir>,
+        pg_database: Option<String>,
+    ) -> Self {
         let settings = Settings::load_from(&CliOverrides::default(), |k| env.get(k).cloned())
             .expect("test settings are valid");
         let app = Application::build(settings)
@@ -113,6 +133,7 @@ impl TestApp {
                 .unwrap(),
             _data_dir: data_dir,
             pg_database,
+            env,
         }
     }
 
