@@ -19,10 +19,13 @@ use crate::entities::endpoint;
 /// Deliveries in flight to one endpoint at once, per process.
 pub const PER_ENDPOINT_CONCURRENCY: usize = 4;
 
+/// Per endpoint: the rate its bucket was made for, and the bucket.
+type Buckets = HashMap<String, (i32, Arc<DefaultDirectRateLimiter>)>;
+
 #[derive(Clone, Default)]
 pub struct Isolation {
     in_flight: Arc<Mutex<HashMap<String, usize>>>,
-    buckets: Arc<Mutex<HashMap<String, (i32, Arc<DefaultDirectRateLimiter>)>>>,
+    buckets: Arc<Mutex<Buckets>>,
 }
 
 /// Holds one of an endpoint's slots; gives it back when dropped.
