@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_tenants_users_api_keys;
 mod m20261124_000002_applications_endpoints_messages;
+mod m20261124_000003_state_changes;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_tenants_users_api_keys::Migration),
             Box::new(m20261124_000002_applications_endpoints_messages::Migration),
+            Box::new(m20261124_000003_state_changes::Migration),
         ]
     }
 }

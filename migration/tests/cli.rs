@@ -35,6 +35,7 @@ async fn up_creates_the_schema_and_is_idempotent() {
         "message",
         "delivery",
         "attempt",
+        "state_change",
         "seaql_migrations",
     ] {
         let rows = db
@@ -53,5 +54,5 @@ async fn up_creates_the_schema_and_is_idempotent() {
         ))
         .await
         .unwrap();
-    assert_eq!(applied.len(), 2, "each migration recorded once");
+    assert_eq!(applied.len(), 3, "each migration recorded once");
 }

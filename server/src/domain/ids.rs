@@ -58,6 +58,7 @@ prefixed_id!(EventTypeId, "et_");
 prefixed_id!(MessageId, "msg_");
 prefixed_id!(DeliveryId, "dlv_");
 prefixed_id!(AttemptId, "atmpt_");
+prefixed_id!(StateChangeId, "sc_");
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ pub use email::Email;
 pub use endpoint_url::{MAX_URL_LEN, URL_PATTERN, parse_endpoint_url};
 pub use ids::{
     ApiKeyId, AppId, AttemptId, DeliveryId, EndpointId, EndpointSecretId, EventTypeId, MessageId,
-    TenantId, UserId,
+    StateChangeId, TenantId, UserId,
 };
 pub use names::{ApiKeyName, OrganizationName, parse_display_name};
 pub use password::{Password, PasswordHash};

@@ -24,6 +24,8 @@ pub struct Model {
     pub retry_schedule: Option<String>,
     pub failing_since: Option<DateTimeUtc>,
     pub last_success_at: Option<DateTimeUtc>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,5 +10,6 @@ pub mod endpoint_secret;
 pub mod event_type;
 pub mod idempotency_key;
 pub mod message;
+pub mod state_change;
 pub mod tenant;
 pub mod tenant_user;

@@ -114,6 +114,7 @@ impl TenantScope<'_> {
             retry_schedule: Set(None),
             failing_since: Set(None),
             last_success_at: Set(None),
+            consecutive_failures: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -29,7 +29,7 @@ pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use json_text::from_text;
 pub use messages::{MessageFilter, NewMessage};
 pub use pagination::{Cursor, Order, Page, PageRequest, id_bound, page_query};
-pub use queue::{AttemptRecord, ClaimedDelivery, NextStep};
+pub use queue::{AttemptRecord, ClaimedDelivery, NextStep, StateChangeRecord};
 pub use signup::NewTenant;
 
 use crate::domain::TenantId;

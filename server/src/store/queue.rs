@@ -12,8 +12,8 @@ use sea_orm::{
 };
 
 use super::{Store, StoreError};
-use crate::domain::{AttemptId, DeliveryStatus, TenantId};
-use crate::entities::{attempt, delivery, endpoint, message};
+use crate::domain::{AttemptId, DeliveryStatus, StateChangeId, TenantId};
+use crate::entities::{attempt, delivery, endpoint, message, state_change};
 
 /// A delivery this worker holds the lease of.
 #[derive(Debug, Clone)]
@@ -42,6 +42,16 @@ pub struct AttemptRecord {
     pub next: NextStep,
     /// Disable the endpoint (410 Gone, or failing for longer than allowed).
     pub disable_endpoint: bool,
+    /// What changed for the alerts (`state_change` rows), written with the attempt.
+    pub state_changes: Vec<StateChangeRecord>,
+}
+
+/// One row of the alerts' outbox.
+#[derive(Debug, Clone)]
+pub struct StateChangeRecord {
+    /// `endpoint.failing`, `message.exhausted`, `endpoint.disabled`, `endpoint.recovered`.
+    pub kind: &'static str,
+    pub detail: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -281,6 +291,7 @@ impl Store {
             .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()));
         health = if record.succeeded {
             health
+                .col_expr(endpoint::Column::ConsecutiveFailures, Expr::value(0))
                 .col_expr(endpoint::Column::LastSuccessAt, Expr::value(now))
                 .col_expr(
                     endpoint::Column::FailingSince,
@@ -288,16 +299,52 @@ impl Store {
                 )
         } else {
             // The start of the current failure streak, kept from its first failure.
-            health.col_expr(
-                endpoint::Column::FailingSince,
-                Expr::col(endpoint::Column::FailingSince).if_null(now),
-            )
+            health
+                .col_expr(
+                    endpoint::Column::ConsecutiveFailures,
+                    Expr::col(endpoint::Column::ConsecutiveFailures).add(1),
+                )
+                .col_expr(
+                    endpoint::Column::FailingSince,
+                    Expr::col(endpoint::Column::FailingSince).if_null(now),
+                )
         };
         if record.disable_endpoint {
             health = health.col_expr(endpoint::Column::Disabled, Expr::value(true));
         }
         health.exec(&txn).await?;
+        for change in record.state_changes {
+            state_change::ActiveModel {
+                id: Set(StateChangeId::generate().to_string()),
+                tenant_id: Set(job.tenant_id.to_string()),
+                app_id: Set(job.app_id.clone()),
+                endpoint_id: Set(job.endpoint_id.clone()),
+                message_id: Set(Some(job.message_id.clone())),
+                kind: Set(change.kind.to_string()),
+                detail: Set(change.detail.to_string()),
+                created_at: Set(now),
+                processed_at: Set(None),
+            }
+            .insert(&txn)
+            .await?;
+        }
         txn.commit().await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// State changes the alert mailer has not handled yet, oldest first.
+    pub async fn unprocessed_state_changes(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<state_change::Model>, StoreError> {
+        use sea_orm::{QueryOrder, QuerySelect};
+        Ok(state_change::Entity::find()
+            .filter(state_change::Column::ProcessedAt.is_null())
+            .order_by_asc(state_change::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
     }
 }
