@@ -27,6 +27,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    engine: Option<crate::engine::EngineHandle>,
 }
 
 impl Application {
@@ -59,15 +60,15 @@ impl Application {
             )
         })?;
         let address = listener.local_addr()?;
-        if state.settings.role.runs_workers() {
-            let engine = crate::engine::Engine::new(
+        let engine = state.settings.role.runs_workers().then(|| {
+            crate::engine::Engine::new(
                 state.store.clone(),
                 state.settings.clone(),
                 state.main_key.clone(),
                 state.wake.clone(),
-            );
-            tokio::spawn(engine.run());
-        }
+            )
+            .spawn()
+        });
         let server = http_server(state.clone(), listener)?;
         tracing::info!(
             role = ?state.settings.role,
@@ -78,6 +79,7 @@ impl Application {
             port: address.port(),
             server,
             state,
+            engine,
         })
     }
 
@@ -90,8 +92,17 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM (actix finishes in-flight requests first).
+    /// Serves until SIGINT/SIGTERM: actix stops accepting and finishes the requests in
+    /// flight, then the delivery engine stops claiming and finishes its attempts
+    /// (bounded by the attempt timeout).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(engine) = self.engine {
+            engine
+                .shutdown(self.state.settings.attempt_timeout + std::time::Duration::from_secs(2))
+                .await;
+        }
+        result
     }
 }
 

@@ -6,4 +6,5 @@ mod support;
 mod binary;
 mod browser;
 mod python_clients;
+mod shutdown;
 mod signatures;

@@ -43,6 +43,36 @@ pub struct Engine {
     worker_id: Arc<str>,
     slots: Arc<Semaphore>,
     isolation: isolation::Isolation,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Stops a running engine gracefully.
+pub struct EngineHandle {
+    stopping: Arc<std::sync::atomic::AtomicBool>,
+    wake: Arc<Notify>,
+    slots: Arc<Semaphore>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EngineHandle {
+    /// Stops claiming, then waits (at most `grace`) for the attempts in flight to be
+    /// recorded. Whatever is still running after that keeps its lease until it expires
+    /// and another worker takes it: nothing is lost, at worst sent again.
+    pub async fn shutdown(self, grace: Duration) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify_one();
+        let _ = self.task.await;
+        let all = GLOBAL_CONCURRENCY as u32;
+        match tokio::time::timeout(grace, self.slots.acquire_many(all)).await {
+            Ok(_) => {
+                tracing::info!("delivery engine stopped: every attempt in flight was recorded")
+            }
+            Err(_) => tracing::warn!(
+                "delivery engine stopped with attempts still in flight; their leases will expire"
+            ),
+        }
+    }
 }
 
 impl Engine {
@@ -66,13 +96,24 @@ impl Engine {
             worker_id: format!("worker_{}", ulid::Ulid::generate()).into(),
             slots: Arc::new(Semaphore::new(GLOBAL_CONCURRENCY)),
             isolation: isolation::Isolation::default(),
+            stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
-    /// Runs the claim loop until the task is dropped.
-    pub async fn run(self) {
+    /// Starts the claim loop on the runtime; the handle stops it.
+    pub fn spawn(self) -> EngineHandle {
+        EngineHandle {
+            stopping: self.stopping.clone(),
+            wake: self.wake.clone(),
+            slots: self.slots.clone(),
+            task: tokio::spawn(self.clone().run()),
+        }
+    }
+
+    /// Claims and delivers until asked to stop.
+    async fn run(self) {
         tracing::info!(worker = %self.worker_id, "delivery engine started");
-        loop {
+        while !self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
             let free = self.slots.available_permits();
             let claimed = if free == 0 {
                 Vec::new()
