@@ -10,6 +10,7 @@ mod schedule;
 mod sender;
 pub mod signature;
 mod ssrf;
+pub mod wakeups;
 
 use std::{sync::Arc, time::Duration};
 
@@ -83,6 +84,13 @@ impl Engine {
         wake: Arc<Notify>,
     ) -> Self {
         install_tls_provider();
+        if settings.database_kind == crate::config::DatabaseKind::Postgres {
+            use secrecy::ExposeSecret;
+            wakeups::spawn_listener(
+                settings.database_url.expose_secret().to_string(),
+                wake.clone(),
+            );
+        }
         let sender = Sender::new(
             settings.attempt_timeout,
             settings.allow_private_cidrs.clone(),

@@ -404,6 +404,8 @@ impl TenantScope<'_> {
         if let Some(until) = until {
             update = update.filter(Column::CreatedAt.lt(until));
         }
-        Ok(update.exec(self.db).await?.rows_affected)
+        let recovered = update.exec(self.db).await?.rows_affected;
+        super::messages::notify_workers(self.db).await?;
+        Ok(recovered)
     }
 }

@@ -29,6 +29,16 @@ pub struct MessageFilter {
     pub after: Option<DateTime<Utc>>,
 }
 
+/// Wakes delivery workers in other processes once the transaction commits
+/// (PostgreSQL `NOTIFY`; SQLite runs in one process, woken in-process).
+pub async fn notify_workers(db: &impl ConnectionTrait) -> Result<(), StoreError> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared(&format!("NOTIFY {}", crate::engine::wakeups::CHANNEL))
+            .await?;
+    }
+    Ok(())
+}
+
 const EVENT_ID_TAKEN: &str = "a message with this eventId already exists in this application";
 
 /// Does `ep` want a message of `event_type` on `channels`? An endpoint without an
@@ -64,6 +74,7 @@ impl TenantScope<'_> {
             .collect();
         let txn = self.db.begin().await?;
         let msg = self.insert_message(&txn, app, new).await?;
+        notify_workers(&txn).await?;
         for ep in targets {
             let status = if ep.disabled {
                 DeliveryStatus::Fail
@@ -86,6 +97,7 @@ impl TenantScope<'_> {
     ) -> Result<message::Model, StoreError> {
         let txn = self.db.begin().await?;
         let msg = self.insert_message(&txn, app, new).await?;
+        notify_workers(&txn).await?;
         self.insert_delivery(&txn, &msg, &ep.id, Trigger::Manual, DeliveryStatus::Pending)
             .await?;
         txn.commit().await?;
@@ -156,7 +168,8 @@ impl TenantScope<'_> {
             Trigger::Manual,
             DeliveryStatus::Pending,
         )
-        .await
+        .await?;
+        notify_workers(self.db).await
     }
 
     /// A message of `app` by id or eventId.

@@ -709,3 +709,34 @@ async fn an_exhausted_message_is_recorded_for_the_alerts() {
     let rows = app.store.unprocessed_state_changes(10).await.unwrap();
     assert_eq!(rows[0].message_id.as_deref(), Some(msg.as_str()));
 }
+
+/// One process accepts, another delivers: PostgreSQL NOTIFY wakes the worker at once,
+/// rather than at its next one-second poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_accepted_by_one_process_wakes_workers_in_another() {
+    let api = engine_app(Backend::Postgres, &[("HOOKRELAY_ROLE", "api")]).await;
+    let worker = api.spawn_sharing(&[("HOOKRELAY_ROLE", "worker")]).await;
+    let receiver = TestReceiver::start().await;
+    let (key, app_id, _) = setup(&api, "wake@example.com", &receiver.url).await;
+    // Let the worker settle into waiting.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut slowest = Duration::ZERO;
+    for n in 0..5 {
+        let started = std::time::Instant::now();
+        send(
+            &api,
+            &key,
+            &app_id,
+            &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+        )
+        .await;
+        receiver.wait_for(n + 1).await;
+        slowest = slowest.max(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(
+        slowest < Duration::from_millis(700),
+        "woken, not polled: slowest {slowest:?}"
+    );
+    drop(worker);
+}
