@@ -5,38 +5,9 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, error_code, field_of_each};
-
-/// Checks the status and returns the JSON body (`Null` when there is none).
-async fn expect_status(res: Response, status: StatusCode) -> Value {
-    let got = res.status();
-    let text = res.text().await.unwrap();
-    assert_eq!(got, status, "body: {text}");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    }
-}
-
-async fn assert_invalid(res: Response, field: &str) {
-    let (status, code, body) = error_code(res).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
-        "{body}"
-    );
-    assert_eq!(body["field"], field, "{body}");
-}
-
-async fn assert_not_found(res: Response) {
-    let (status, code, body) = error_code(res).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found"),
-        "{body}"
-    );
-}
+use crate::helpers::{
+    TestApp, assert_invalid, assert_not_found, error_code, expect_status, field_of_each, id_of,
+};
 
 async fn assert_conflict(res: Response) {
     let (status, code, body) = error_code(res).await;
@@ -57,10 +28,6 @@ async fn create(app: &TestApp, key: &str, body: Value) -> Value {
 
 async fn list(app: &TestApp, key: &str) -> Value {
     expect_status(app.get("/api/v1/app", Some(key)).await, StatusCode::OK).await
-}
-
-fn id_of(body: &Value) -> String {
-    body["id"].as_str().expect("an id").to_string()
 }
 
 both_backends!(

@@ -1,47 +1,17 @@
 //! Endpoints: created with a generated or given signing secret, validated (url, secret,
 //! headers), read by uid, upserted, patched, rotated, given custom headers and deleted.
 
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, error_code, field_of_each};
+use crate::helpers::{
+    TestApp, assert_invalid, assert_not_found, expect_status, field_of_each, id_of,
+};
 
 /// The application every test here works in (created by `tenant_with_app`).
 const EPS: &str = "/api/v1/app/shop/endpoint";
 const GIVEN_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// Checks the status and returns the JSON body (`Null` when there is none).
-async fn expect_status(res: Response, status: StatusCode) -> Value {
-    let got = res.status();
-    let text = res.text().await.unwrap();
-    assert_eq!(got, status, "body: {text}");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    }
-}
-
-async fn assert_invalid(res: Response, field: &str) -> Value {
-    let (status, code, body) = error_code(res).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
-        "{body}"
-    );
-    assert_eq!(body["field"], field, "{body}");
-    body
-}
-
-async fn assert_not_found(res: Response) {
-    let (status, code, body) = error_code(res).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found"),
-        "{body}"
-    );
-}
 
 /// A fresh tenant with one application, uid `shop`; returns the API key.
 async fn tenant_with_app(app: &TestApp, email: &str) -> String {
@@ -65,10 +35,6 @@ async fn create_endpoint(app: &TestApp, key: &str, body: Value) -> Value {
         StatusCode::CREATED,
     )
     .await
-}
-
-fn id_of(body: &Value) -> String {
-    body["id"].as_str().expect("an id").to_string()
 }
 
 async fn secret_of(app: &TestApp, key: &str, ep: &str) -> String {

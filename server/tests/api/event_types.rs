@@ -2,44 +2,15 @@
 //! unless `include_archived=true`), DELETE removes; bad names are 422s and a
 //! taken name a 409.
 
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, error_code, field_of_each};
+use crate::helpers::{
+    TestApp, assert_invalid, assert_not_found, error_code, expect_status, field_of_each,
+};
 
 const ETS: &str = "/api/v1/event-type";
-
-/// Checks the status and returns the JSON body (`Null` when there is none).
-async fn expect_status(res: Response, status: StatusCode) -> Value {
-    let got = res.status();
-    let text = res.text().await.unwrap();
-    assert_eq!(got, status, "body: {text}");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    }
-}
-
-async fn assert_invalid(res: Response, field: &str) {
-    let (status, code, body) = error_code(res).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
-        "{body}"
-    );
-    assert_eq!(body["field"], field, "{body}");
-}
-
-async fn assert_not_found(res: Response) {
-    let (status, code, body) = error_code(res).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found"),
-        "{body}"
-    );
-}
 
 async fn create(app: &TestApp, key: &str, body: Value) -> Value {
     expect_status(

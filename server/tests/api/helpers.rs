@@ -241,3 +241,42 @@ pub fn field_of_each(list: &Value, field: &str) -> Vec<String> {
         .map(|item| item[field].as_str().unwrap_or_default().to_string())
         .collect()
 }
+
+/// Checks the status and returns the JSON body (`Null` when there is none).
+pub async fn expect_status(res: Response, status: StatusCode) -> Value {
+    let got = res.status();
+    let text = res.text().await.unwrap();
+    assert_eq!(got, status, "body: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+/// A 422 `validation_error` naming `field`; returns the body.
+pub async fn assert_invalid(res: Response, field: &str) -> Value {
+    let (status, code, body) = error_code(res).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
+        "{body}"
+    );
+    assert_eq!(body["field"], field, "{body}");
+    body
+}
+
+/// A 404 `not_found`.
+pub async fn assert_not_found(res: Response) {
+    let (status, code, body) = error_code(res).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::NOT_FOUND, "not_found"),
+        "{body}"
+    );
+}
+
+/// The `id` of a created object.
+pub fn id_of(body: &Value) -> String {
+    body["id"].as_str().expect("an id").to_string()
+}

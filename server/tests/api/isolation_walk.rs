@@ -1,11 +1,11 @@
 //! Tenant B, calling every application, endpoint, message, attempt and event-type route
 //! with tenant A's ids and uids, gets a 404 from each and changes nothing of A's.
 
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, field_of_each};
+use crate::helpers::{TestApp, expect_status, field_of_each, id_of};
 
 const A_APP_UID: &str = "a-app";
 const A_APP_NAME: &str = "A private app";
@@ -16,22 +16,6 @@ const A_EVENT_TYPE: &str = "a.secret";
 const A_ET_DESCRIPTION: &str = "A private event";
 const UNKNOWN_ATTEMPT: &str = "atmpt_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const GIVEN_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// Checks the status and returns the JSON body (`Null` when there is none).
-async fn expect_status(res: Response, status: StatusCode) -> Value {
-    let got = res.status();
-    let text = res.text().await.unwrap();
-    assert_eq!(got, status, "body: {text}");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    }
-}
-
-fn id_of(body: &Value) -> String {
-    body["id"].as_str().expect("an id").to_string()
-}
 
 /// What tenant A made.
 struct Owned {

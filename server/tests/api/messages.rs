@@ -9,7 +9,9 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, error_code, field_of_each};
+use crate::helpers::{
+    TestApp, assert_invalid, assert_not_found, error_code, expect_status, field_of_each, id_of,
+};
 
 /// The application every test here works in (created by `tenant_with_app`).
 const APP: &str = "/api/v1/app/shop";
@@ -19,37 +21,6 @@ const UNKNOWN_ATTEMPT: &str = "atmpt_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
 /// Key order, escapes, an exponent and a number beyond f64: all must survive as sent.
 const EXOTIC_PAYLOAD: &str = r#"{"z":1,"a":"caf\u00e9\n","big":123456789012345678901234567890,"f":2E10,"nested":{"b":[1.0, true,null]}}"#;
-
-/// Checks the status and returns the JSON body (`Null` when there is none).
-async fn expect_status(res: Response, status: StatusCode) -> Value {
-    let got = res.status();
-    let text = res.text().await.unwrap();
-    assert_eq!(got, status, "body: {text}");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    }
-}
-
-async fn assert_invalid(res: Response, field: &str) {
-    let (status, code, body) = error_code(res).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
-        "{body}"
-    );
-    assert_eq!(body["field"], field, "{body}");
-}
-
-async fn assert_not_found(res: Response) {
-    let (status, code, body) = error_code(res).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found"),
-        "{body}"
-    );
-}
 
 /// A fresh tenant with one application, uid `shop`; returns the API key.
 async fn tenant_with_app(app: &TestApp, email: &str) -> String {
@@ -65,10 +36,6 @@ async fn create_app(app: &TestApp, key: &str, uid: &str) {
         StatusCode::CREATED,
     )
     .await;
-}
-
-fn id_of(body: &Value) -> String {
-    body["id"].as_str().expect("an id").to_string()
 }
 
 /// Sends a message to `shop`; expects 202.

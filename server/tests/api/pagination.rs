@@ -2,29 +2,11 @@
 //! newest first; `prevIterator` walks back to the very page before; `order=ascending`
 //! gives creation order; bad `limit`, `iterator` or `order` is a 422 naming it.
 
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, error_code, field_of_each};
-
-/// Checks the status and returns the JSON body.
-async fn expect_status(res: Response, status: StatusCode) -> Value {
-    let got = res.status();
-    let text = res.text().await.unwrap();
-    assert_eq!(got, status, "body: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
-async fn assert_invalid(res: Response, field: &str) {
-    let (status, code, body) = error_code(res).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
-        "{body}"
-    );
-    assert_eq!(body["field"], field, "{body}");
-}
+use crate::helpers::{TestApp, assert_invalid, expect_status, field_of_each};
 
 fn ids(list: &Value) -> Vec<String> {
     field_of_each(list, "id")
