@@ -7,7 +7,7 @@ use std::{path::PathBuf, process::Command};
 
 use serde_json::{Value, json};
 
-use crate::support::Server;
+use crate::support::{PgDatabase, Server};
 
 /// `HOOKRELAY_PYTHON`, else the test command's virtualenv, else `python3`.
 pub fn python() -> PathBuf {
@@ -57,9 +57,10 @@ fn run(cmd: &mut Command) -> String {
     text
 }
 
-#[tokio::test]
-async fn the_official_svix_python_sdk_works_against_hookrelay() {
-    let server = Server::start(&[("HOOKRELAY_RATE_LIMIT", "0"), ("HOOKRELAY_ROLE", "api")]);
+async fn svix_sdk_run(env: &[(&str, &str)]) {
+    let mut all = vec![("HOOKRELAY_RATE_LIMIT", "0"), ("HOOKRELAY_ROLE", "api")];
+    all.extend_from_slice(env);
+    let server = Server::start(&all);
     let key = api_key(&server, "sdk@example.com").await;
     let output = run(Command::new(python())
         .arg(script("svix_sdk_check.py"))
@@ -68,13 +69,26 @@ async fn the_official_svix_python_sdk_works_against_hookrelay() {
     assert!(output.contains("svix sdk: all checks passed"));
 }
 
+#[tokio::test]
+async fn the_official_svix_python_sdk_works_against_hookrelay() {
+    svix_sdk_run(&[]).await;
+}
+
+#[tokio::test]
+async fn the_official_svix_python_sdk_works_against_hookrelay_on_postgres() {
+    let db = PgDatabase::create();
+    let env = db.env();
+    svix_sdk_run(&[(env[0].0, env[0].1.as_str()), (env[1].0, env[1].1.as_str())]).await;
+}
+
 /// Every check schemathesis has (server errors, response schemas, status codes,
 /// content types, positive and negative data, auth, stateful use-after-delete …)
 /// over every operation. The seed is fixed so CI is reproducible; run it with another
 /// seed by hand to explore.
-#[tokio::test]
-async fn schemathesis_finds_no_server_error_or_schema_violation() {
-    let server = Server::start(&[("HOOKRELAY_RATE_LIMIT", "0"), ("HOOKRELAY_ROLE", "api")]);
+async fn schemathesis_run(env: &[(&str, &str)]) {
+    let mut all = vec![("HOOKRELAY_RATE_LIMIT", "0"), ("HOOKRELAY_ROLE", "api")];
+    all.extend_from_slice(env);
+    let server = Server::start(&all);
     let key = api_key(&server, "fuzz@example.com").await;
     let output = run(Command::new(python())
         .args(["-c", "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'schemathesis'; sys.exit(schemathesis())", "run"])
@@ -86,4 +100,16 @@ async fn schemathesis_finds_no_server_error_or_schema_violation() {
         output.contains("Tested: 37"),
         "every operation was exercised"
     );
+}
+
+#[tokio::test]
+async fn schemathesis_finds_no_server_error_or_schema_violation() {
+    schemathesis_run(&[]).await;
+}
+
+#[tokio::test]
+async fn schemathesis_finds_no_server_error_or_schema_violation_on_postgres() {
+    let db = PgDatabase::create();
+    let env = db.env();
+    schemathesis_run(&[(env[0].0, env[0].1.as_str()), (env[1].0, env[1].1.as_str())]).await;
 }

@@ -162,3 +162,61 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// A fresh PostgreSQL database on the test server (via `psql`), dropped on drop; with
+/// the env a `hookrelay` process needs to use it.
+pub struct PgDatabase {
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> Self {
+        let name = format!("hr_e2e_{}", std::process::id()) + &format!("_{}", free_port());
+        psql(&format!("CREATE DATABASE {name}"));
+        let base = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let url = match base.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("TEST_POSTGRES_URL has no database part"),
+        };
+        Self { name, url }
+    }
+
+    pub fn env(&self) -> [(&'static str, String); 2] {
+        [
+            ("DATABASE_URL", self.url.clone()),
+            ("HOOKRELAY_MAIN_KEY", "7e".repeat(32)),
+        ]
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+fn psql(sql: &str) {
+    let status = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            sql,
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("psql runs (PostgreSQL client tools)");
+    assert!(status.success(), "psql failed: {sql}");
+}

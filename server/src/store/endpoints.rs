@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+    QueryFilter, TransactionTrait, sea_query::Expr,
 };
 
 use super::{Page, PageRequest, StoreError, TenantScope, json_text, paginate};
 use crate::crypto::MainKey;
-use crate::domain::{DeliveryStatus, EndpointId, EndpointSecretId, WebhookSecret, parse_uid};
-use crate::entities::{application, delivery, endpoint, endpoint_secret};
+use crate::domain::{DeliveryStatus, EndpointId, WebhookSecret, parse_uid};
+use crate::entities::{application, delivery, endpoint};
 
 /// Validated fields of an endpoint, as created or fully replaced.
 #[derive(Debug, Clone, Default)]
@@ -127,27 +127,6 @@ impl TenantScope<'_> {
         Ok(model)
     }
 
-    async fn insert_secret(
-        &self,
-        db: &impl sea_orm::ConnectionTrait,
-        key: &MainKey,
-        endpoint_id: &str,
-        secret: &WebhookSecret,
-        expires_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
-        endpoint_secret::ActiveModel {
-            id: Set(EndpointSecretId::generate().to_string()),
-            tenant_id: Set(self.tenant_id.to_string()),
-            endpoint_id: Set(endpoint_id.to_string()),
-            ciphertext: Set(key.seal(secret.expose().as_bytes(), endpoint_id)),
-            created_at: Set(Utc::now()),
-            expires_at: Set(expires_at),
-        }
-        .insert(db)
-        .await?;
-        Ok(())
-    }
-
     /// PUT: replaces an endpoint's fields, or creates it (uid from the path when the
     /// path is not an id). Returns whether it was created.
     pub async fn upsert_endpoint(
@@ -251,80 +230,6 @@ impl TenantScope<'_> {
             .exec(self.db)
             .await?;
         Ok(())
-    }
-
-    /// The secrets a delivery is signed with now: the current one first, then rotated
-    /// ones still in their grace period.
-    pub async fn endpoint_secrets(
-        &self,
-        key: &MainKey,
-        ep: &endpoint::Model,
-    ) -> Result<Vec<WebhookSecret>, StoreError> {
-        use endpoint_secret::Column;
-        let now = Utc::now();
-        let rows = endpoint_secret::Entity::find()
-            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(Column::EndpointId.eq(ep.id.as_str()))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(Column::ExpiresAt.is_null())
-                    .add(Column::ExpiresAt.gt(now)),
-            )
-            .order_by_desc(Column::Id)
-            .all(self.db)
-            .await?;
-        let mut secrets: Vec<(bool, WebhookSecret)> = Vec::with_capacity(rows.len());
-        for row in rows {
-            let plain = key
-                .open(&row.ciphertext, &ep.id)
-                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
-            let text = String::from_utf8(plain)
-                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
-            secrets.push((row.expires_at.is_none(), WebhookSecret::from_stored(text)));
-        }
-        secrets.sort_by_key(|(current, _)| !current);
-        Ok(secrets.into_iter().map(|(_, s)| s).collect())
-    }
-
-    /// Makes `new` (or a generated secret) current; the previous current one stays
-    /// valid for `grace`. Secrets whose grace period is over are deleted.
-    pub async fn rotate_endpoint_secret(
-        &self,
-        key: &MainKey,
-        ep: &endpoint::Model,
-        new: Option<WebhookSecret>,
-        grace: Duration,
-    ) -> Result<WebhookSecret, StoreError> {
-        use endpoint_secret::Column;
-        let now = Utc::now();
-        let new = new.unwrap_or_else(WebhookSecret::generate);
-        let txn = self.db.begin().await?;
-        let scoped = endpoint_secret::Entity::delete_many()
-            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(Column::EndpointId.eq(ep.id.as_str()));
-        if grace.is_zero() {
-            scoped
-                .filter(Column::ExpiresAt.is_null())
-                .exec(&txn)
-                .await?;
-        } else {
-            endpoint_secret::Entity::update_many()
-                .col_expr(Column::ExpiresAt, Expr::value(now + grace))
-                .filter(Column::TenantId.eq(self.tenant_id.as_str()))
-                .filter(Column::EndpointId.eq(ep.id.as_str()))
-                .filter(Column::ExpiresAt.is_null())
-                .exec(&txn)
-                .await?;
-        }
-        endpoint_secret::Entity::delete_many()
-            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(Column::EndpointId.eq(ep.id.as_str()))
-            .filter(Column::ExpiresAt.lte(now))
-            .exec(&txn)
-            .await?;
-        self.insert_secret(&txn, key, &ep.id, &new, None).await?;
-        txn.commit().await?;
-        Ok(new)
     }
 
     pub async fn set_endpoint_headers(

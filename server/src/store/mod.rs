@@ -8,6 +8,7 @@ mod api_keys;
 mod applications;
 mod attempts;
 mod connect;
+mod endpoint_secrets;
 mod endpoints;
 mod event_types;
 mod idempotency;

@@ -1,0 +1,91 @@
+//! The alerts' outbox: state changes written with the attempts that cause them.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::delivery_support::{engine_app, send, setup};
+use crate::helpers::{Backend, TestApp};
+use crate::receiver::{Reply, TestReceiver};
+
+/// The alert outbox: (kind, endpoint id) of every unprocessed state change.
+async fn outbox(app: &TestApp) -> Vec<(String, String, Value)> {
+    app.store
+        .unprocessed_state_changes(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c.kind,
+                c.endpoint_id,
+                serde_json::from_str(&c.detail).unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn wait_for_outbox(app: &TestApp, n: usize) -> Vec<(String, String, Value)> {
+    for _ in 0..250 {
+        let changes = outbox(app).await;
+        if changes.len() >= n {
+            return changes;
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    panic!("fewer than {n} state changes: {:?}", outbox(app).await);
+}
+
+async fn failing_recovered_and_disabled_are_recorded(backend: Backend) {
+    let app = engine_app(
+        backend,
+        &[("HOOKRELAY_RETRY_SCHEDULE", "50ms,50ms,50ms,50ms,50ms,50ms")],
+    )
+    .await;
+    let receiver = TestReceiver::start().await;
+    receiver.script((0..5).map(|_| Reply::status(500)));
+    let (key, app_id, ep_id) = setup(&app, "outbox@example.com", &receiver.url).await;
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    // Five failures in a row, then a success.
+    let changes = wait_for_outbox(&app, 2).await;
+    let kinds: Vec<&str> = changes.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["endpoint.failing", "endpoint.recovered"],
+        "{changes:?}"
+    );
+    assert_eq!(changes[0].1, ep_id);
+    assert_eq!(changes[0].2["consecutiveFailures"], 5);
+    assert_eq!(changes[0].2["last"]["statusCode"], 500);
+
+    // 410: disabled at once, and said so.
+    receiver.script([Reply::status(410)]);
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    let changes = wait_for_outbox(&app, 3).await;
+    assert_eq!(changes[2].0, "endpoint.disabled");
+    assert_eq!(changes[2].2["reason"], "410 Gone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_changes_are_written_for_the_alerts_sqlite() {
+    failing_recovered_and_disabled_are_recorded(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_changes_are_written_for_the_alerts_postgres() {
+    failing_recovered_and_disabled_are_recorded(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn an_exhausted_message_is_recorded_for_the_alerts() {
+    let app = engine_app(Backend::Sqlite, &[("HOOKRELAY_RETRY_SCHEDULE", "50ms")]).await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply::status(503));
+    let (key, app_id, _) = setup(&app, "exhausted@example.com", &receiver.url).await;
+    let msg = send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    let changes = wait_for_outbox(&app, 1).await;
+    assert_eq!(changes[0].0, "message.exhausted", "{changes:?}");
+    assert_eq!(changes[0].2["attempts"], 2);
+    let rows = app.store.unprocessed_state_changes(10).await.unwrap();
+    assert_eq!(rows[0].message_id.as_deref(), Some(msg.as_str()));
+}

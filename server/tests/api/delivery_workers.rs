@@ -1,0 +1,229 @@
+//! Isolation between endpoints, crashed workers' leases, two workers on one
+//! database, cross-process wake-ups.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::delivery_support::{engine_app, send, setup};
+use crate::engine_test;
+use crate::helpers::{Backend, TestApp};
+use crate::receiver::{Reply, TestReceiver};
+
+engine_test!(
+    a_slow_endpoint_does_not_hold_up_others,
+    |app: TestApp| async move {
+        let slow = TestReceiver::start().await;
+        slow.always(Reply {
+            status: 200,
+            headers: Vec::new(),
+            delay: Duration::from_millis(1500),
+        });
+        let fast = TestReceiver::start().await;
+        let (slow_key, slow_app, _) = setup(&app, "noisy@example.com", &slow.url).await;
+        let (fast_key, fast_app, _) = setup(&app, "quiet@example.com", &fast.url).await;
+        for n in 0..24 {
+            send(
+                &app,
+                &slow_key,
+                &slow_app,
+                &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+            )
+            .await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = std::time::Instant::now();
+        for n in 0..5 {
+            send(
+                &app,
+                &fast_key,
+                &fast_app,
+                &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+            )
+            .await;
+        }
+        fast.wait_for(5).await;
+        let fast_took = started.elapsed();
+        let slow_done = slow.received().len();
+        assert!(
+            fast_took < Duration::from_secs(3),
+            "the fast endpoint waited {fast_took:?}"
+        );
+        assert!(
+            slow_done < 24,
+            "the slow endpoint was still busy ({slow_done} of 24 in)"
+        );
+        // The slow one is capped, not starved: a few at a time.
+        assert!(
+            slow_done <= 8,
+            "at most 4 at a time per endpoint: {slow_done} already in"
+        );
+    }
+);
+
+#[tokio::test]
+async fn an_endpoints_throttle_rate_spaces_its_deliveries() {
+    let app = engine_app(Backend::Sqlite, &[]).await;
+    let receiver = TestReceiver::start().await;
+    let (key, app_id, ep_id) = setup(&app, "throttle@example.com", &receiver.url).await;
+    app.patch_json(
+        &format!("/api/v1/app/{app_id}/endpoint/{ep_id}"),
+        Some(&key),
+        &json!({"throttleRate": 2}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    for n in 0..6 {
+        send(
+            &app,
+            &key,
+            &app_id,
+            &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+        )
+        .await;
+    }
+    receiver.wait_for(6).await;
+    // A burst of 2, then 2 a second: the 6th no sooner than ~2 s in.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "6 deliveries at 2/s took {:?}",
+        started.elapsed()
+    );
+}
+
+/// A worker "crashed" holding a lease: the row is `sending`, leased to a worker that is
+/// gone, the lease expired. Another worker takes it again.
+async fn crashed_lease_is_taken_again(backend: Backend) {
+    let api_only = engine_app(backend, &[("HOOKRELAY_ROLE", "api")]).await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply::status(200));
+    let (key, app_id, _) = setup(&api_only, "crash@example.com", &receiver.url).await;
+    let msg = send(
+        &api_only,
+        &key,
+        &app_id,
+        r#"{"eventType":"a.b","payload":{"n":1}}"#,
+    )
+    .await;
+    let db = api_only.store.connection();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "UPDATE delivery SET status = 3, lease_owner = 'worker_dead', lease_until = $1 WHERE message_id = $2"
+        }
+        _ => {
+            "UPDATE delivery SET status = 3, lease_owner = 'worker_dead', lease_until = ? WHERE message_id = ?"
+        }
+    };
+    let expired = chrono::Utc::now() - chrono::Duration::seconds(5);
+    use sea_orm::ConnectionTrait;
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [expired.into(), msg.clone().into()],
+    ))
+    .await
+    .unwrap();
+    let worker = api_only
+        .spawn_sharing(&[("HOOKRELAY_ROLE", "worker")])
+        .await;
+    let got = receiver.wait_for(1).await;
+    assert_eq!(
+        got[0].header("webhook-id"),
+        Some(msg.as_str()),
+        "taken again once the lease expired"
+    );
+    drop(worker);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_workers_delivery_is_taken_again_sqlite() {
+    crashed_lease_is_taken_again(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_workers_delivery_is_taken_again_postgres() {
+    crashed_lease_is_taken_again(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_postgres_never_send_a_delivery_twice() {
+    let first = engine_app(Backend::Postgres, &[]).await;
+    let second = first.spawn_sharing(&[]).await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply::status(200));
+    let (key, app_id, _) = setup(&first, "pair@example.com", &receiver.url).await;
+    // A second endpoint doubles the work each message makes.
+    first
+        .post_json(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            Some(&key),
+            &json!({"url": format!("{}/second", receiver.url)}),
+        )
+        .await;
+    let mut ids = Vec::new();
+    for n in 0..60 {
+        // Alternate the API process too: both accept, both deliver.
+        let api = if n % 2 == 0 { &first } else { &second };
+        ids.push(
+            send(
+                api,
+                &key,
+                &app_id,
+                &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+            )
+            .await,
+        );
+    }
+    let got = receiver.wait_for(120).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got_after = receiver.received();
+    assert_eq!(
+        got_after.len(),
+        120,
+        "each delivery sent once (got {} then {})",
+        got.len(),
+        got_after.len()
+    );
+    for id in &ids {
+        for path in ["/", "/second"] {
+            let n = got_after
+                .iter()
+                .filter(|r| r.header("webhook-id") == Some(id.as_str()) && r.path == path)
+                .count();
+            assert_eq!(n, 1, "{id} to {path} sent {n} times");
+        }
+    }
+    drop(second);
+}
+
+/// One process accepts, another delivers: PostgreSQL NOTIFY wakes the worker at once,
+/// rather than at its next one-second poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_accepted_by_one_process_wakes_workers_in_another() {
+    let api = engine_app(Backend::Postgres, &[("HOOKRELAY_ROLE", "api")]).await;
+    let worker = api.spawn_sharing(&[("HOOKRELAY_ROLE", "worker")]).await;
+    let receiver = TestReceiver::start().await;
+    let (key, app_id, _) = setup(&api, "wake@example.com", &receiver.url).await;
+    // Let the worker settle into waiting.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut slowest = Duration::ZERO;
+    for n in 0..5 {
+        let started = std::time::Instant::now();
+        send(
+            &api,
+            &key,
+            &app_id,
+            &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+        )
+        .await;
+        receiver.wait_for(n + 1).await;
+        slowest = slowest.max(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(
+        slowest < Duration::from_millis(700),
+        "woken, not polled: slowest {slowest:?}"
+    );
+    drop(worker);
+}
