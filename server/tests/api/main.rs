@@ -18,6 +18,7 @@ mod gateway;
 mod health;
 mod isolation_walk;
 mod messages;
+mod messages_fanout;
 mod pagination;
 mod query_plans;
 mod receiver;
