@@ -3,7 +3,8 @@
 //! response for 24 h; with a different request it is a 409. Keys are per tenant (per
 //! API key's tenant; "public" for sign-up). A response that is our fault (5xx) is not
 //! kept, so a retry runs again. Two concurrent requests with one key never both run:
-//! the claim is an insert on the key (see `store::idempotency`).
+//! the claim is an insert on the key (see `store::idempotency`). Stored responses are
+//! sealed with the main key: some (sign-up, a new API key) carry a secret shown once.
 
 use actix_web::{
     Error, HttpMessage, HttpResponse, ResponseError,
@@ -95,7 +96,17 @@ pub async fn idempotency(
                 response.insert_header((header::CONTENT_TYPE, content_type));
             }
             response.insert_header(("idempotent-replayed", "true"));
-            return Ok(req.into_response(response.body(stored.body)));
+            // Stored sealed (a response may hold a key shown once): open it to replay.
+            let Ok(body) = state
+                .main_key
+                .open(&stored.body, &sealing_context(&scope, &key))
+            else {
+                let err = ApiError::Internal(anyhow::anyhow!(
+                    "a stored idempotent response could not be decrypted"
+                ));
+                return Ok(req.into_response(err.error_response()));
+            };
+            return Ok(req.into_response(response.body(body)));
         }
         IdempotencyClaim::Mismatch => {
             return Ok(reply(
@@ -147,7 +158,7 @@ pub async fn idempotency(
     } else {
         let stored = StoredResponse {
             status: status.as_u16(),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body: state.main_key.seal(&bytes, &sealing_context(&scope, &key)),
             content_type,
         };
         if let Err(e) = state
@@ -162,6 +173,11 @@ pub async fn idempotency(
         req,
         res.set_body(bytes).map_into_boxed_body(),
     ))
+}
+
+/// What a stored response is bound to: it opens only for its own key.
+fn sealing_context(scope: &str, key: &str) -> String {
+    format!("idempotency:{scope}:{key}")
 }
 
 fn reply(req: ServiceRequest, err: ApiError) -> ServiceResponse<BoxBody> {

@@ -36,6 +36,8 @@ impl Sender {
         let allowed = Arc::new(allowed);
         let client = Client::builder()
             .redirect(Policy::none())
+            // A proxy would resolve names itself, around the SSRF guard.
+            .no_proxy()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .pool_idle_timeout(Duration::from_secs(60))

@@ -81,14 +81,10 @@ impl reqwest::dns::Resolve for GuardedResolver {
                 })
                 .collect();
             if ok.is_empty() {
-                let detail = if reasons.is_empty() {
-                    "no address".to_string()
-                } else {
-                    reasons.join(", ")
-                };
-                return Err(
-                    format!("refused by the SSRF guard: {host} resolves to {detail}").into(),
-                );
+                // Tenants see that the destination is not allowed, not what the name
+                // resolves to inside our network; operators get the detail in the log.
+                tracing::info!(host = %host, refused = %reasons.join(", "), "delivery refused by the SSRF guard");
+                return Err("refused by the SSRF guard: the destination is not allowed".into());
             }
             Ok(Box::new(ok.into_iter()) as reqwest::dns::Addrs)
         })

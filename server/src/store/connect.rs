@@ -29,6 +29,8 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Database
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
+                    // LIKE (the channel filter) compares exactly, as on PostgreSQL.
+                    .pragma("case_sensitive_like", "ON")
             });
         }
         DatabaseKind::Postgres => {

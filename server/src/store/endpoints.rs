@@ -141,6 +141,7 @@ impl TenantScope<'_> {
                 let headers = existing.headers.clone();
                 // Addressed by uid without one in the body: keep it.
                 let uid = fields.uid.or(existing.uid.clone());
+                let re_enabled = existing.disabled && !fields.disabled;
                 let mut active = existing.into_active_model();
                 active.uid = Set(uid);
                 active.url = Set(fields.url);
@@ -149,6 +150,10 @@ impl TenantScope<'_> {
                 active.channels = Set(json_text::to_text_opt(&fields.channels));
                 active.throttle_rate = Set(fields.throttle_rate);
                 active.disabled = Set(fields.disabled);
+                if re_enabled {
+                    active.failing_since = Set(None);
+                    active.consecutive_failures = Set(0);
+                }
                 active.metadata = Set(json_text::to_text(&fields.metadata));
                 // Headers have their own routes; a PUT without them keeps them.
                 active.headers = Set(if fields.headers.is_empty() {
@@ -206,6 +211,7 @@ impl TenantScope<'_> {
             if !v {
                 // Re-enabled: the failure streak that disabled it is over.
                 active.failing_since = Set(None);
+                active.consecutive_failures = Set(0);
             }
         }
         if let Some(v) = patch.metadata {

@@ -13,10 +13,14 @@ use crate::entities::idempotency_key::{self, Column, Entity};
 
 /// How long a key's response is replayed.
 pub const IDEMPOTENCY_WINDOW: Duration = Duration::hours(24);
+/// A claim with no response after this long belongs to a request that will never
+/// finish; a retry may take the key over.
+const ABANDONED_AFTER: Duration = Duration::seconds(60);
 
 #[derive(Debug, Clone)]
 pub struct StoredResponse {
     pub status: u16,
+    /// The response body, sealed with the main key (see `idempotency.rs`).
     pub body: String,
     pub content_type: Option<String>,
 }
@@ -67,8 +71,18 @@ impl Store {
             else {
                 continue; // released meanwhile: try to claim again
             };
-            if existing.created_at < Utc::now() - IDEMPOTENCY_WINDOW {
-                self.release_idempotency_key(scope, key).await?;
+            // Expired, or claimed by a request that never finished (its client went
+            // away, or its process died): take the key over. The delete is conditional
+            // on the row being the one we looked at, so two takers cannot both win.
+            let abandoned = existing.response_status.is_none()
+                && existing.created_at < Utc::now() - ABANDONED_AFTER;
+            if existing.created_at < Utc::now() - IDEMPOTENCY_WINDOW || abandoned {
+                Entity::delete_many()
+                    .filter(Column::Scope.eq(scope))
+                    .filter(Column::Key.eq(key))
+                    .filter(Column::CreatedAt.eq(existing.created_at))
+                    .exec(&self.db)
+                    .await?;
                 continue;
             }
             if existing.request_hash != request_hash {

@@ -592,3 +592,71 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    re_enabling_by_put_or_patch_ends_the_failure_streak,
+    |app: TestApp| async move {
+        let (tenant, key) = app.signup("reenable@example.com").await;
+        let created: Value = app
+            .post_json("/api/v1/app", Some(&key), &json!({"name": "R", "uid": "r"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let app_id = id_of(&created);
+        for method in ["put", "patch"] {
+            let ep: Value = app
+                .post_json(
+                    &format!("/api/v1/app/{app_id}/endpoint"),
+                    Some(&key),
+                    &json!({"url": "https://example.com/h", "disabled": true}),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            let ep_id = id_of(&ep);
+            // As the engine leaves an endpoint it disabled after days of failing.
+            use sea_orm::ConnectionTrait;
+            let db = app.store.connection();
+            let backend = db.get_database_backend();
+            let sql = match backend {
+                sea_orm::DbBackend::Postgres => {
+                    "UPDATE endpoint SET failing_since = $1, consecutive_failures = 9 WHERE id = $2"
+                }
+                _ => "UPDATE endpoint SET failing_since = ?, consecutive_failures = 9 WHERE id = ?",
+            };
+            let long_ago = chrono::Utc::now() - chrono::Duration::days(6);
+            db.execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                sql,
+                [long_ago.into(), ep_id.clone().into()],
+            ))
+            .await
+            .unwrap();
+            let path = format!("/api/v1/app/{app_id}/endpoint/{ep_id}");
+            let res = if method == "put" {
+                app.put_json(
+                    &path,
+                    Some(&key),
+                    &json!({"url": "https://example.com/h", "disabled": false}),
+                )
+                .await
+            } else {
+                app.patch_json(&path, Some(&key), &json!({"disabled": false}))
+                    .await
+            };
+            assert_eq!(res.status(), StatusCode::OK);
+            let tenant_id = hookrelay::domain::TenantId(tenant.clone());
+            let scope = app.store.tenant(&tenant_id);
+            let model_app = scope.find_app(&app_id).await.unwrap();
+            let model = scope.find_endpoint(&model_app, &ep_id).await.unwrap();
+            assert!(!model.disabled);
+            assert_eq!(
+                (model.failing_since, model.consecutive_failures),
+                (None, 0),
+                "{method} resets the streak"
+            );
+        }
+    }
+);

@@ -110,10 +110,32 @@ async fn signup_is_idempotent_too() {
     let first: Value = send().await.unwrap().json().await.unwrap();
     let again = send().await.unwrap();
     assert_eq!(again.status(), StatusCode::CREATED);
+    let replayed: Value = again.json().await.unwrap();
+    assert_eq!(replayed["tenantId"], first["tenantId"]);
     assert_eq!(
-        again.json::<Value>().await.unwrap()["tenantId"],
-        first["tenantId"]
+        replayed["apiKey"], first["apiKey"],
+        "the key is replayed to the same request"
     );
+
+    // …but never kept readable: the stored response is sealed.
+    use sea_orm::ConnectionTrait;
+    let db = app.store.connection();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT response_body FROM idempotency_key",
+        ))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    let key = first["apiKey"].as_str().unwrap();
+    for row in rows {
+        let stored: String = row.try_get("", "response_body").unwrap();
+        assert!(
+            !stored.contains(key) && !stored.contains("apiKey"),
+            "stored in the clear: {stored}"
+        );
+    }
 }
 
 #[tokio::test]

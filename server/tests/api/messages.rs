@@ -455,3 +455,29 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    channel_filters_are_exact_and_case_sensitive,
+    |app: TestApp| async move {
+        let key = tenant_with_app(&app, "channels-case@example.com").await;
+        let upper = id_of(
+            &send(
+                &app,
+                &key,
+                json!({"eventType": "a.b", "payload": {}, "channels": ["Orders"]}),
+            )
+            .await,
+        );
+        let lower = id_of(
+            &send(
+                &app,
+                &key,
+                json!({"eventType": "a.b", "payload": {}, "channels": ["orders"]}),
+            )
+            .await,
+        );
+        assert_eq!(message_ids(&app, &key, "?channel=Orders").await, [upper]);
+        assert_eq!(message_ids(&app, &key, "?channel=orders").await, [lower]);
+        assert!(message_ids(&app, &key, "?channel=order").await.is_empty());
+    }
+);
