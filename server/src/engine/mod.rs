@@ -152,7 +152,7 @@ impl Engine {
                 // skips the endpoint until one of its deliveries finishes.
                 let Some(endpoint_slot) = self.isolation.enter(&job.endpoint_id) else {
                     let now = Utc::now();
-                    if let Err(e) = self.store.defer_delivery(&job, &self.worker_id, now).await {
+                    if let Err(e) = self.store.defer_delivery(&job, now).await {
                         tracing::warn!(delivery = %job.id, error = %e, "could not hand a delivery back");
                     }
                     continue;
@@ -182,20 +182,38 @@ impl Engine {
 
     async fn try_deliver(&self, job: &ClaimedDelivery) -> Result<(), crate::store::StoreError> {
         let Some((msg, ep)) = self.store.delivery_context(job).await? else {
-            return self.store.skip_delivery(job, &self.worker_id).await;
+            return self.store.skip_delivery(job).await;
         };
         if ep.disabled {
-            return self.store.skip_delivery(job, &self.worker_id).await;
+            return self.store.skip_delivery(job).await;
         }
         if let Err(wait) = self.isolation.throttle(&ep) {
             let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-            return self.store.defer_delivery(job, &self.worker_id, at).await;
+            return self.store.defer_delivery(job, at).await;
         }
-        let secrets = self
+        let secrets = match self
             .store
             .tenant(&job.tenant_id)
             .endpoint_secrets(&self.main_key, &ep)
-            .await?;
+            .await
+        {
+            Ok(secrets) => secrets,
+            Err(e) => {
+                // Not something waiting fixes by itself (a changed main key, most
+                // likely): record it as a failed attempt, so the delivery advances on
+                // its schedule and the failure is visible, instead of looping unseen.
+                tracing::error!(endpoint = %ep.id, error = %e, "cannot load the endpoint's signing secrets");
+                let outcome = SendOutcome {
+                    status: None,
+                    body: String::new(),
+                    error: Some("the endpoint's signing secret could not be read (was HOOKRELAY_MAIN_KEY changed?)".into()),
+                    retry_after: None,
+                    duration: Duration::ZERO,
+                };
+                let record = self.judge(job, &ep, outcome);
+                return self.store.record_attempt(job, record).await;
+            }
+        };
         let body = msg
             .payload
             .clone()
@@ -208,9 +226,7 @@ impl Engine {
             delivery = %job.id, endpoint = %ep.id, attempt = job.attempt_count + 1,
             status = record.response_status_code, succeeded = record.succeeded, "attempt"
         );
-        self.store
-            .record_attempt(job, &self.worker_id, record)
-            .await
+        self.store.record_attempt(job, record).await
     }
 
     /// The outcome policy (SPEC §5): 2xx success; 410 disables the endpoint; anything

@@ -27,6 +27,9 @@ pub struct ClaimedDelivery {
     pub attempt_count: i32,
     /// 0 scheduled, 1 manual.
     pub trigger: i16,
+    /// This claim's token (`lease_owner`): recording needs it, so a claim that
+    /// outlived its lease cannot overwrite what a later claim of the row does.
+    pub lease: String,
 }
 
 /// What became of one attempt, and of the delivery after it.
@@ -77,6 +80,9 @@ impl Store {
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let now = Utc::now();
         let until = now + lease;
+        // A token per claim, not per worker: the same process claiming the row again
+        // after a lease ran out holds a different token.
+        let token = format!("{worker}.{}", ulid::Ulid::generate());
         let backend = self.db.get_database_backend();
         // Endpoints already at their concurrency cap are left for later claims, so a
         // slow endpoint's backlog never takes the slots other endpoints need.
@@ -101,7 +107,7 @@ impl Store {
                      RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\""
                 ),
                 vec![
-                    worker.into(),
+                    token.clone().into(),
                     until.into(),
                     now.into(),
                     (limit as i64).into(),
@@ -116,7 +122,7 @@ impl Store {
                      RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\""
                 ),
                 vec![
-                    worker.into(),
+                    token.clone().into(),
                     until.into(),
                     now.into(),
                     now.into(),
@@ -139,6 +145,7 @@ impl Store {
                     endpoint_id: row.try_get("", "endpoint_id")?,
                     attempt_count: row.try_get("", "attempt_count")?,
                     trigger: row.try_get("", "trigger")?,
+                    lease: token.clone(),
                 })
             })
             .collect::<Result<_, sea_orm::DbErr>>()
@@ -169,7 +176,6 @@ impl Store {
     pub async fn defer_delivery(
         &self,
         job: &ClaimedDelivery,
-        worker: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         delivery::Entity::update_many()
@@ -188,7 +194,7 @@ impl Store {
             )
             .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(delivery::Column::Id.eq(job.id.as_str()))
-            .filter(delivery::Column::LeaseOwner.eq(worker))
+            .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -196,11 +202,7 @@ impl Store {
 
     /// Ends a claimed delivery without an attempt (its endpoint is disabled, or its
     /// message or endpoint is gone): failed, so `recover` can queue it again later.
-    pub async fn skip_delivery(
-        &self,
-        job: &ClaimedDelivery,
-        worker: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn skip_delivery(&self, job: &ClaimedDelivery) -> Result<(), StoreError> {
         delivery::Entity::update_many()
             .col_expr(
                 delivery::Column::Status,
@@ -216,7 +218,7 @@ impl Store {
             )
             .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(delivery::Column::Id.eq(job.id.as_str()))
-            .filter(delivery::Column::LeaseOwner.eq(worker))
+            .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -228,7 +230,6 @@ impl Store {
     pub async fn record_attempt(
         &self,
         job: &ClaimedDelivery,
-        worker: &str,
         record: AttemptRecord,
     ) -> Result<(), StoreError> {
         let now = Utc::now();
@@ -254,7 +255,7 @@ impl Store {
             )
             .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
             .filter(delivery::Column::Id.eq(job.id.as_str()))
-            .filter(delivery::Column::LeaseOwner.eq(worker));
+            .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()));
         if let Some(at) = next_at {
             update = update.col_expr(delivery::Column::NextAttemptAt, Expr::value(at));
         }

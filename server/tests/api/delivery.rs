@@ -350,3 +350,26 @@ async fn an_endpoint_failing_for_too_long_is_disabled() {
     }
     panic!("never disabled after failing for longer than HOOKRELAY_DISABLE_AFTER");
 }
+
+#[tokio::test]
+async fn an_unreadable_secret_is_a_visible_failed_attempt() {
+    let app = engine_app(Backend::Sqlite, &[("HOOKRELAY_RETRY_SCHEDULE", "")]).await;
+    let receiver = TestReceiver::start().await;
+    let (key, app_id, ep_id) = setup(&app, "badsecret@example.com", &receiver.url).await;
+    use sea_orm::ConnectionTrait;
+    let db = app.store.connection();
+    db.execute_unprepared("UPDATE endpoint_secret SET ciphertext = 'AAAA'")
+        .await
+        .unwrap();
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    let list = attempts(&app, &key, &app_id, &ep_id, 1).await;
+    assert_eq!(list[0]["status"], 2);
+    assert!(
+        list[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("signing secret"),
+        "{list:?}"
+    );
+    assert!(receiver.received().is_empty(), "nothing unsigned went out");
+}

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::delivery_support::{engine_app, send, setup};
 use crate::engine_test;
@@ -226,4 +226,79 @@ async fn a_message_accepted_by_one_process_wakes_workers_in_another() {
         "woken, not polled: slowest {slowest:?}"
     );
     drop(worker);
+}
+
+/// A claim that outlived its lease cannot record over a newer claim of the same row,
+/// even from the same worker.
+#[tokio::test]
+async fn a_stale_claim_cannot_overwrite_a_newer_one() {
+    let app = engine_app(Backend::Sqlite, &[("HOOKRELAY_ROLE", "api")]).await;
+    let receiver = TestReceiver::start().await;
+    let (key, app_id, _) = setup(&app, "stale@example.com", &receiver.url).await;
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    let lease = chrono::Duration::milliseconds(1);
+    let first = app
+        .store
+        .claim_deliveries("worker_x", lease, 10, &[])
+        .await
+        .unwrap()
+        .remove(0);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let second = app
+        .store
+        .claim_deliveries("worker_x", chrono::Duration::seconds(60), 10, &[])
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(first.id, second.id);
+    assert_ne!(first.lease, second.lease, "each claim has its own token");
+    let record = hookrelay::store::AttemptRecord {
+        url: receiver.url.clone(),
+        succeeded: true,
+        response_status_code: 200,
+        response_body: String::new(),
+        error: None,
+        duration_ms: 1,
+        next: hookrelay::store::NextStep::Done,
+        disable_endpoint: false,
+        state_changes: Vec::new(),
+    };
+    app.store
+        .record_attempt(&first, record.clone())
+        .await
+        .unwrap();
+    let stats: Value = app
+        .get(
+            &format!(
+                "/api/v1/app/{app_id}/attempt/endpoint/{}",
+                first.endpoint_id
+            ),
+            Some(&key),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        stats["data"].as_array().unwrap().is_empty(),
+        "the stale claim recorded nothing"
+    );
+    app.store.record_attempt(&second, record).await.unwrap();
+    let list: Value = app
+        .get(
+            &format!(
+                "/api/v1/app/{app_id}/attempt/endpoint/{}",
+                first.endpoint_id
+            ),
+            Some(&key),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        1,
+        "the current claim records"
+    );
 }
