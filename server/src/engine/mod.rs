@@ -29,8 +29,7 @@ pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 
 /// Deliveries in flight at once in one process.
 const GLOBAL_CONCURRENCY: usize = 64;
-/// Consecutive failed attempts after which an endpoint is reported failing.
-pub const FAILING_THRESHOLD: i32 = 5;
+pub use crate::store::FAILING_THRESHOLD;
 /// How often an idle worker looks for due retries without being woken.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -272,9 +271,22 @@ impl Engine {
         let error = outcome
             .error
             .or_else(|| (!succeeded).then(|| format!("HTTP {status}")));
-        let disable_endpoint = gone || failing_too_long;
-        let state_changes =
-            state_changes(job, ep, status, error.as_deref(), next, disable_endpoint);
+        let disable_reason = if gone {
+            Some("410 Gone")
+        } else if failing_too_long {
+            Some("failing for longer than HOOKRELAY_DISABLE_AFTER")
+        } else {
+            None
+        };
+        let last = json!({"statusCode": status, "error": error, "url": ep.url});
+        let scheduled = job.trigger == crate::domain::Trigger::Scheduled as i16;
+        let mut state_changes = Vec::new();
+        if !succeeded && !gone && scheduled && matches!(next, NextStep::GiveUp) {
+            state_changes.push(StateChangeRecord {
+                kind: "message.exhausted",
+                detail: json!({"attempts": job.attempt_count + 1, "last": last}),
+            });
+        }
         AttemptRecord {
             url: ep.url.clone(),
             succeeded,
@@ -283,62 +295,11 @@ impl Engine {
             error,
             duration_ms: outcome.duration.as_millis() as i64,
             next,
-            disable_endpoint,
+            disable_reason,
+            last,
             state_changes,
         }
     }
-}
-
-/// What an attempt changed, for the alerts: the endpoint started failing (the
-/// [`FAILING_THRESHOLD`]th failure in a row), recovered (first success after that), a
-/// scheduled message ran out of retries, or the endpoint was disabled.
-fn state_changes(
-    job: &ClaimedDelivery,
-    ep: &endpoint::Model,
-    status: u16,
-    error: Option<&str>,
-    next: NextStep,
-    disabled: bool,
-) -> Vec<StateChangeRecord> {
-    let succeeded = (200..300).contains(&status);
-    let failures = if succeeded {
-        0
-    } else {
-        ep.consecutive_failures + 1
-    };
-    let last = json!({"statusCode": status, "error": error, "url": ep.url});
-    let mut changes = Vec::new();
-    if succeeded && ep.consecutive_failures >= FAILING_THRESHOLD {
-        changes.push(StateChangeRecord {
-            kind: "endpoint.recovered",
-            detail: json!({"failuresBefore": ep.consecutive_failures}),
-        });
-    }
-    if failures == FAILING_THRESHOLD {
-        changes.push(StateChangeRecord {
-            kind: "endpoint.failing",
-            detail: json!({"consecutiveFailures": failures, "last": last}),
-        });
-    }
-    let scheduled = job.trigger == crate::domain::Trigger::Scheduled as i16;
-    if !succeeded && status != 410 && scheduled && matches!(next, NextStep::GiveUp) {
-        changes.push(StateChangeRecord {
-            kind: "message.exhausted",
-            detail: json!({"attempts": job.attempt_count + 1, "last": last}),
-        });
-    }
-    if disabled {
-        let reason = if status == 410 {
-            "410 Gone"
-        } else {
-            "failing for longer than HOOKRELAY_DISABLE_AFTER"
-        };
-        changes.push(StateChangeRecord {
-            kind: "endpoint.disabled",
-            detail: json!({"reason": reason, "last": last}),
-        });
-    }
-    changes
 }
 
 /// reqwest is built without a TLS provider of its own (its default would compile

@@ -30,7 +30,7 @@ pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use json_text::from_text;
 pub use messages::{MessageFilter, NewMessage};
 pub use pagination::{Cursor, Order, Page, PageRequest, id_bound, page_query};
-pub use queue::{AttemptRecord, ClaimedDelivery, NextStep, StateChangeRecord};
+pub use queue::{AttemptRecord, ClaimedDelivery, FAILING_THRESHOLD, NextStep, StateChangeRecord};
 pub use signup::NewTenant;
 
 use crate::domain::TenantId;

@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
+    TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -43,11 +44,17 @@ pub struct AttemptRecord {
     pub error: Option<String>,
     pub duration_ms: i64,
     pub next: NextStep,
-    /// Disable the endpoint (410 Gone, or failing for longer than allowed).
-    pub disable_endpoint: bool,
-    /// What changed for the alerts (`state_change` rows), written with the attempt.
+    /// Disable the endpoint, and why (410 Gone, or failing for longer than allowed).
+    pub disable_reason: Option<&'static str>,
+    /// The attempt's outcome for alert details: status code, error, URL.
+    pub last: serde_json::Value,
+    /// State changes of this delivery (`message.exhausted`); the endpoint's own
+    /// (failing, recovered, disabled) are decided in `record_attempt`.
     pub state_changes: Vec<StateChangeRecord>,
 }
+
+/// Consecutive failed attempts after which an endpoint is reported failing.
+pub const FAILING_THRESHOLD: i32 = 5;
 
 /// One row of the alerts' outbox.
 #[derive(Debug, Clone)]
@@ -287,34 +294,81 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        let mut health = endpoint::Entity::update_many()
-            .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
-            .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()));
-        health = if record.succeeded {
-            health
-                .col_expr(endpoint::Column::ConsecutiveFailures, Expr::value(0))
-                .col_expr(endpoint::Column::LastSuccessAt, Expr::value(now))
-                .col_expr(
-                    endpoint::Column::FailingSince,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
+        // The endpoint's health, and the alerts it causes, decided on the row itself
+        // (locked by our update until commit), so concurrent attempts to one endpoint
+        // report "failing", "recovered" and "disabled" exactly once.
+        let mut changes = record.state_changes;
+        let scoped = || {
+            endpoint::Entity::update_many()
+                .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
+                .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
+        };
+        if record.succeeded {
+            let healthy = |update: sea_orm::UpdateMany<endpoint::Entity>| {
+                update
+                    .col_expr(endpoint::Column::ConsecutiveFailures, Expr::value(0))
+                    .col_expr(endpoint::Column::LastSuccessAt, Expr::value(now))
+                    .col_expr(
+                        endpoint::Column::FailingSince,
+                        Expr::value(Option::<DateTime<Utc>>::None),
+                    )
+            };
+            // Only the success that ends a reported streak matches this.
+            let ended = healthy(scoped())
+                .filter(endpoint::Column::ConsecutiveFailures.gte(FAILING_THRESHOLD))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            if ended > 0 {
+                changes.push(StateChangeRecord {
+                    kind: "endpoint.recovered",
+                    detail: serde_json::json!({"last": record.last}),
+                });
+            }
+            healthy(scoped()).exec(&txn).await?;
         } else {
-            // The start of the current failure streak, kept from its first failure.
-            health
+            scoped()
                 .col_expr(
                     endpoint::Column::ConsecutiveFailures,
                     Expr::col(endpoint::Column::ConsecutiveFailures).add(1),
                 )
+                // The start of the current failure streak, kept from its first failure.
                 .col_expr(
                     endpoint::Column::FailingSince,
                     Expr::col(endpoint::Column::FailingSince).if_null(now),
                 )
-        };
-        if record.disable_endpoint {
-            health = health.col_expr(endpoint::Column::Disabled, Expr::value(true));
+                .exec(&txn)
+                .await?;
+            let failures: Option<i32> = endpoint::Entity::find()
+                .select_only()
+                .column(endpoint::Column::ConsecutiveFailures)
+                .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
+                .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
+                .into_tuple()
+                .one(&txn)
+                .await?;
+            if failures == Some(FAILING_THRESHOLD) {
+                changes.push(StateChangeRecord {
+                    kind: "endpoint.failing",
+                    detail: serde_json::json!({"consecutiveFailures": FAILING_THRESHOLD, "last": record.last}),
+                });
+            }
         }
-        health.exec(&txn).await?;
-        for change in record.state_changes {
+        if let Some(reason) = record.disable_reason {
+            let newly = scoped()
+                .col_expr(endpoint::Column::Disabled, Expr::value(true))
+                .filter(endpoint::Column::Disabled.eq(false))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            if newly > 0 {
+                changes.push(StateChangeRecord {
+                    kind: "endpoint.disabled",
+                    detail: serde_json::json!({"reason": reason, "last": record.last}),
+                });
+            }
+        }
+        for change in changes {
             state_change::ActiveModel {
                 id: Set(StateChangeId::generate().to_string()),
                 tenant_id: Set(job.tenant_id.to_string()),

@@ -89,3 +89,45 @@ async fn an_exhausted_message_is_recorded_for_the_alerts() {
     let rows = app.store.unprocessed_state_changes(10).await.unwrap();
     assert_eq!(rows[0].message_id.as_deref(), Some(msg.as_str()));
 }
+
+/// Several attempts to one endpoint fail at the same time: "failing" is reported once,
+/// by the attempt that makes the streak reach the threshold.
+async fn concurrent_failures_report_failing_once(backend: Backend) {
+    let app = engine_app(backend, &[("HOOKRELAY_RETRY_SCHEDULE", "")]).await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply {
+        status: 500,
+        headers: Vec::new(),
+        delay: Duration::from_millis(300),
+    });
+    let (key, app_id, ep_id) = setup(&app, "together@example.com", &receiver.url).await;
+    for n in 0..12 {
+        send(
+            &app,
+            &key,
+            &app_id,
+            &format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#),
+        )
+        .await;
+    }
+    receiver.wait_for(12).await;
+    // Twelve exhausted messages, and the endpoint reported failing exactly once.
+    let changes = wait_for_outbox(&app, 13).await;
+    let failing = changes.iter().filter(|c| c.0 == "endpoint.failing").count();
+    let exhausted = changes
+        .iter()
+        .filter(|c| c.0 == "message.exhausted")
+        .count();
+    assert_eq!((failing, exhausted), (1, 12), "{changes:?}");
+    assert!(changes.iter().all(|c| c.1 == ep_id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_failures_report_failing_once_sqlite() {
+    concurrent_failures_report_failing_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_failures_report_failing_once_postgres() {
+    concurrent_failures_report_failing_once(Backend::Postgres).await;
+}

@@ -260,7 +260,8 @@ async fn a_stale_claim_cannot_overwrite_a_newer_one() {
         error: None,
         duration_ms: 1,
         next: hookrelay::store::NextStep::Done,
-        disable_endpoint: false,
+        disable_reason: None,
+        last: serde_json::Value::Null,
         state_changes: Vec::new(),
     };
     app.store
