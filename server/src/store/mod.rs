@@ -17,6 +17,7 @@ mod messages;
 mod pagination;
 mod queue;
 mod signup;
+mod state_changes;
 
 use sea_orm::{DatabaseConnection, DbErr, SqlErr};
 
@@ -30,8 +31,9 @@ pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use json_text::from_text;
 pub use messages::{MessageFilter, NewMessage};
 pub use pagination::{Cursor, Order, Page, PageRequest, id_bound, page_query};
-pub use queue::{AttemptRecord, ClaimedDelivery, FAILING_THRESHOLD, NextStep, StateChangeRecord};
+pub use queue::{AttemptRecord, ClaimedDelivery, NextStep};
 pub use signup::NewTenant;
+pub use state_changes::{FAILING_THRESHOLD, StateChangeRecord};
 
 use crate::domain::TenantId;
 use pagination::paginate;

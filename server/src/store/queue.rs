@@ -12,7 +12,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use super::{Store, StoreError};
+use super::{FAILING_THRESHOLD, StateChangeRecord, Store, StoreError};
 use crate::domain::{AttemptId, DeliveryStatus, StateChangeId, TenantId};
 use crate::entities::{attempt, delivery, endpoint, message, state_change};
 
@@ -51,17 +51,6 @@ pub struct AttemptRecord {
     /// State changes of this delivery (`message.exhausted`); the endpoint's own
     /// (failing, recovered, disabled) are decided in `record_attempt`.
     pub state_changes: Vec<StateChangeRecord>,
-}
-
-/// Consecutive failed attempts after which an endpoint is reported failing.
-pub const FAILING_THRESHOLD: i32 = 5;
-
-/// One row of the alerts' outbox.
-#[derive(Debug, Clone)]
-pub struct StateChangeRecord {
-    /// `endpoint.failing`, `message.exhausted`, `endpoint.disabled`, `endpoint.recovered`.
-    pub kind: &'static str,
-    pub detail: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -385,21 +374,5 @@ impl Store {
         }
         txn.commit().await?;
         Ok(())
-    }
-}
-
-impl Store {
-    /// State changes the alert mailer has not handled yet, oldest first.
-    pub async fn unprocessed_state_changes(
-        &self,
-        limit: u64,
-    ) -> Result<Vec<state_change::Model>, StoreError> {
-        use sea_orm::{QueryOrder, QuerySelect};
-        Ok(state_change::Entity::find()
-            .filter(state_change::Column::ProcessedAt.is_null())
-            .order_by_asc(state_change::Column::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?)
     }
 }
