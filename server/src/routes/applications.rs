@@ -178,12 +178,7 @@ pub async fn replace(
         .tenant(&auth.tenant_id)
         .upsert_app(&path, fields)
         .await?;
-    let mut response = if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(response.json(ApplicationOut::from(app)))
+    Ok(super::created_or_ok(created).json(ApplicationOut::from(app)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/app/{app_id}", tag = "Application", params(("app_id" = String, Path, description = "The application's id or uid")), request_body = ApplicationPatchIn, responses((status = 200, body = ApplicationOut)))]

@@ -80,8 +80,7 @@ pub async fn by_endpoint(
     let page = query.page()?;
     let mut filter = filter(&query)?;
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (app, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     filter.endpoint_id = Some(ep.id);
     let attempts = scope.list_attempts(&app, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListOut::from_page(attempts, MessageAttemptOut::from)))

@@ -48,8 +48,7 @@ pub async fn get_secret(
     path: EpPath,
 ) -> Result<HttpResponse, ApiError> {
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (_, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     let secrets = scope.endpoint_secrets(&state.main_key, &ep).await?;
     let current = secrets
         .first()
@@ -97,8 +96,7 @@ pub async fn rotate_secret(
         }
     };
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (_, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     let secret = scope
         .rotate_endpoint_secret(&state.main_key, &ep, new, grace)
         .await?;
@@ -121,8 +119,7 @@ pub async fn get_headers(
     path: EpPath,
 ) -> Result<HttpResponse, ApiError> {
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (_, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     Ok(HttpResponse::Ok().json(EndpointHeadersOut {
         headers: from_text(Some(&ep.headers)),
         sensitive: Vec::new(),
@@ -145,8 +142,7 @@ pub async fn set_headers(
 ) -> Result<HttpResponse, ApiError> {
     let headers = fields::headers(body.into_inner().headers)?;
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (_, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     scope.set_endpoint_headers(&ep, &headers).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -171,8 +167,7 @@ pub async fn patch_headers(
     let body = body.into_inner();
     let added = fields::headers(body.headers)?;
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (_, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     let mut headers: BTreeMap<String, String> = from_text(Some(&ep.headers));
     for name in fields::header_names(body.delete_headers.unwrap_or_default())? {
         headers.remove(&name);
@@ -213,8 +208,7 @@ pub async fn stats(
         .map(|t| parse_time("until", t))
         .transpose()?;
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (_, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     let s = scope.endpoint_stats(&ep, since, until).await?;
     Ok(HttpResponse::Ok().json(EndpointStatsOut {
         success: s.success,
@@ -271,8 +265,7 @@ pub async fn recover(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (_, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     let count = scope.recover_endpoint(&ep, body.since, body.until).await?;
     state.wake.notify_one();
     tracing::info!(endpoint_id = %ep.id, count, "recovery queued");
@@ -314,8 +307,7 @@ pub async fn send_example(
     let event_type = parse_event_type_name(&body.event_type)
         .map_err(|m| ApiError::validation("eventType", m))?;
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (app, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     let example = match scope.find_event_type(&event_type).await {
         Ok(et) => schema_example(et.schemas.as_deref(), index),
         Err(StoreError::NotFound) => None,

@@ -190,8 +190,7 @@ pub async fn get_one(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = state.store.tenant(&auth.tenant_id);
-    let app = scope.find_app(&path.0).await?;
-    let ep = scope.find_endpoint(&app, &path.1).await?;
+    let (_, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     Ok(HttpResponse::Ok().json(EndpointOut::from(ep)))
 }
 
@@ -210,12 +209,7 @@ pub async fn replace(
     let (ep, created) = scope
         .upsert_endpoint(&state.main_key, &app, &path.1, fields)
         .await?;
-    let mut response = if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(response.json(EndpointOut::from(ep)))
+    Ok(super::created_or_ok(created).json(EndpointOut::from(ep)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/app/{app_id}/endpoint/{endpoint_id}", tag = "Endpoint", params(("app_id" = String, Path, description = "The application's id or uid"), ("endpoint_id" = String, Path, description = "The endpoint's id or uid")), request_body = EndpointPatchIn, responses((status = 200, body = EndpointOut)))]

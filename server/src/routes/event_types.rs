@@ -202,12 +202,7 @@ pub async fn replace(
         .tenant(&auth.tenant_id)
         .upsert_event_type(&name, fields)
         .await?;
-    let mut response = if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(response.json(EventTypeOut::from(et)))
+    Ok(super::created_or_ok(created).json(EventTypeOut::from(et)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/event-type/{event_type_name}", tag = "Event Type", params(("event_type_name" = String, Path, description = "The event type's name", pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 256)), request_body = EventTypePatchIn, responses((status = 200, body = EventTypeOut)))]

@@ -49,3 +49,12 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(fallback::api_not_found)),
     );
 }
+
+/// PUT answers 201 when it created the object, 200 when it replaced one.
+pub fn created_or_ok(created: bool) -> actix_web::HttpResponseBuilder {
+    if created {
+        actix_web::HttpResponse::Created()
+    } else {
+        actix_web::HttpResponse::Ok()
+    }
+}

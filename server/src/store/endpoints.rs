@@ -74,6 +74,18 @@ impl TenantScope<'_> {
         query.one(self.db).await?.ok_or(StoreError::NotFound)
     }
 
+    /// An application and one of its endpoints, by id or uid each: what every
+    /// `/app/{app}/endpoint/{ep}/…` route starts with.
+    pub async fn find_app_endpoint(
+        &self,
+        app_id_or_uid: &str,
+        endpoint_id_or_uid: &str,
+    ) -> Result<(application::Model, endpoint::Model), StoreError> {
+        let app = self.find_app(app_id_or_uid).await?;
+        let ep = self.find_endpoint(&app, endpoint_id_or_uid).await?;
+        Ok((app, ep))
+    }
+
     pub async fn list_endpoints(
         &self,
         app: &application::Model,
