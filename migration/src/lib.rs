@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_tenants_users_api_keys;
 mod m20261124_000002_applications_endpoints_messages;
 mod m20261124_000003_state_changes;
+mod m20261124_000004_tenant_settings_fair_claim;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_tenants_users_api_keys::Migration),
             Box::new(m20261124_000002_applications_endpoints_messages::Migration),
             Box::new(m20261124_000003_state_changes::Migration),
+            Box::new(m20261124_000004_tenant_settings_fair_claim::Migration),
         ]
     }
 }

@@ -3,12 +3,11 @@
 //! transaction. These are the engine's entry points; each row carries its tenant id,
 //! and everything read for a delivery is read within that tenant.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
-    TransactionTrait,
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -31,6 +30,14 @@ pub struct ClaimedDelivery {
     /// This claim's token (`lease_owner`): recording needs it, so a claim that
     /// outlived its lease cannot overwrite what a later claim of the row does.
     pub lease: String,
+}
+
+/// Everything an attempt reads besides the delivery row itself.
+#[derive(Debug, Clone)]
+pub struct DeliveryContext {
+    pub message: message::Model,
+    pub endpoint: endpoint::Model,
+    pub svix_headers: bool,
 }
 
 /// What became of one attempt, and of the delivery after it.
@@ -64,96 +71,12 @@ pub enum NextStep {
 }
 
 impl Store {
-    /// Leases up to `limit` due deliveries (pending and due, or sending with an
-    /// expired lease, e.g. from a crashed worker) to `worker` until `now + lease`.
-    /// PostgreSQL skips rows other workers are claiming; SQLite has one writer.
-    pub async fn claim_deliveries(
-        &self,
-        worker: &str,
-        lease: Duration,
-        limit: u64,
-        busy_endpoints: &[String],
-    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let now = Utc::now();
-        let until = now + lease;
-        // A token per claim, not per worker: the same process claiming the row again
-        // after a lease ran out holds a different token.
-        let token = format!("{worker}.{}", ulid::Ulid::generate());
-        let backend = self.db.get_database_backend();
-        // Endpoints already at their concurrency cap are left for later claims, so a
-        // slow endpoint's backlog never takes the slots other endpoints need.
-        let busy: String = busy_endpoints
-            .iter()
-            .filter(|id| crate::domain::EndpointId::parse(id).is_some())
-            .map(|id| format!("'{id}'"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let not_busy = if busy.is_empty() {
-            String::new()
-        } else {
-            format!("AND endpoint_id NOT IN ({busy})")
-        };
-        let (sql, values) = match backend {
-            DbBackend::Postgres => (
-                format!(
-                    "UPDATE delivery SET status = 3, lease_owner = $1, lease_until = $2, updated_at = $3 \
-                     WHERE id IN (SELECT id FROM delivery \
-                       WHERE ((status = 1 AND next_attempt_at <= $3) OR (status = 3 AND lease_until < $3)) {not_busy} \
-                       ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                     RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\""
-                ),
-                vec![
-                    token.clone().into(),
-                    until.into(),
-                    now.into(),
-                    (limit as i64).into(),
-                ],
-            ),
-            _ => (
-                format!(
-                    "UPDATE delivery SET status = 3, lease_owner = ?, lease_until = ?, updated_at = ? \
-                     WHERE id IN (SELECT id FROM delivery \
-                       WHERE ((status = 1 AND next_attempt_at <= ?) OR (status = 3 AND lease_until < ?)) {not_busy} \
-                       ORDER BY next_attempt_at LIMIT ?) \
-                     RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\""
-                ),
-                vec![
-                    token.clone().into(),
-                    until.into(),
-                    now.into(),
-                    now.into(),
-                    now.into(),
-                    (limit as i64).into(),
-                ],
-            ),
-        };
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ClaimedDelivery {
-                    id: row.try_get("", "id")?,
-                    tenant_id: TenantId(row.try_get("", "tenant_id")?),
-                    app_id: row.try_get("", "app_id")?,
-                    message_id: row.try_get("", "message_id")?,
-                    endpoint_id: row.try_get("", "endpoint_id")?,
-                    attempt_count: row.try_get("", "attempt_count")?,
-                    trigger: row.try_get("", "trigger")?,
-                    lease: token.clone(),
-                })
-            })
-            .collect::<Result<_, sea_orm::DbErr>>()
-            .map_err(StoreError::from)
-    }
-
-    /// The message and endpoint of a claimed delivery (within its tenant), or `None`
-    /// when either is gone.
+    /// The message, endpoint and tenant settings of a claimed delivery (within its
+    /// tenant), or `None` when the message or endpoint is gone.
     pub async fn delivery_context(
         &self,
         job: &ClaimedDelivery,
-    ) -> Result<Option<(message::Model, endpoint::Model)>, StoreError> {
+    ) -> Result<Option<DeliveryContext>, StoreError> {
         let msg = message::Entity::find()
             .filter(message::Column::TenantId.eq(job.tenant_id.as_str()))
             .filter(message::Column::Id.eq(job.message_id.as_str()))
@@ -164,7 +87,15 @@ impl Store {
             .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
             .one(&self.db)
             .await?;
-        Ok(msg.zip(ep))
+        let (Some(message), Some(endpoint)) = (msg, ep) else {
+            return Ok(None);
+        };
+        let settings = self.tenant(&job.tenant_id).settings().await?;
+        Ok(Some(DeliveryContext {
+            message,
+            endpoint,
+            svix_headers: settings.svix_headers,
+        }))
     }
 
     /// Hands a claimed delivery back unattempted, due again at `at` (its endpoint is at

@@ -1,0 +1,211 @@
+//! Claiming due deliveries with a lease, fairly across tenants.
+//!
+//! One claim runs up to three statements, each an `UPDATE … WHERE id IN (…)
+//! RETURNING` that leases the rows it picks (PostgreSQL skips rows another worker is
+//! claiming, `FOR UPDATE SKIP LOCKED`; SQLite has one writer):
+//!
+//! 1. **expired leases** (a crashed or stalled worker's rows), so they are retried
+//!    even while the queue is busy;
+//! 2. **fair pass**: at most `per_tenant` of each tenant's earliest due rows, walking
+//!    the `(tenant_id, status, next_attempt_at)` index once per tenant, so a tenant
+//!    that floods the queue takes a bounded share of every claim and a quiet tenant's
+//!    message is claimed by the next claim, not after the flood;
+//! 3. **fill pass**: when a tenant had more than its share and slots are left, the
+//!    earliest due rows of anyone, so a single busy tenant still gets full throughput.
+//!
+//! Endpoints at their concurrency cap (`busy`) are skipped by every pass.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+
+use super::{ClaimedDelivery, Store, StoreError};
+use crate::domain::{EndpointId, TenantId};
+
+const RETURNING: &str =
+    "RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\"";
+
+/// The lease each statement sets, and the rows it may take.
+struct Lease<'a> {
+    token: &'a str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    not_busy: &'a str,
+}
+
+impl Store {
+    /// Leases up to `limit` due deliveries (pending and due, or sending with an
+    /// expired lease) to `worker` until `now + lease`.
+    pub async fn claim_deliveries(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: u64,
+        busy_endpoints: &[String],
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let now = Utc::now();
+        // A token per claim, not per worker: the same process claiming the row again
+        // after a lease ran out holds a different token.
+        let token = format!("{worker}.{}", ulid::Ulid::generate());
+        let not_busy = not_busy_clause(busy_endpoints);
+        let lease = Lease {
+            token: &token,
+            now,
+            until: now + lease,
+            not_busy: &not_busy,
+        };
+        let mut claimed = self.claim_expired(&lease, limit).await?;
+        let left = limit.saturating_sub(claimed.len() as u64);
+        if left == 0 {
+            return Ok(claimed);
+        }
+        // A quarter of a claim each: a flood takes at most that of the fair pass.
+        let per_tenant = (left / 4).max(1);
+        let fair = self.claim_fair(&lease, left, per_tenant).await?;
+        let someone_had_more = tenants_at_share(&fair, per_tenant);
+        claimed.extend(fair);
+        let left = limit.saturating_sub(claimed.len() as u64);
+        if someone_had_more && left > 0 {
+            claimed.extend(self.claim_earliest(&lease, left).await?);
+        }
+        Ok(claimed)
+    }
+
+    async fn claim_expired(
+        &self,
+        lease: &Lease<'_>,
+        limit: u64,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let pick = format!(
+            "SELECT id FROM delivery WHERE status = 3 AND lease_until < {now} {} \
+             ORDER BY next_attempt_at LIMIT {limit}{}",
+            lease.not_busy,
+            self.skip_locked(),
+            now = self.param(4),
+        );
+        self.lease_rows(lease, &pick, vec![lease.now.into()]).await
+    }
+
+    async fn claim_fair(
+        &self,
+        lease: &Lease<'_>,
+        limit: u64,
+        per_tenant: u64,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let due = format!(
+            "SELECT id, next_attempt_at FROM delivery \
+             WHERE tenant_id = t.id AND status = 1 AND next_attempt_at <= {now} {} \
+             ORDER BY next_attempt_at LIMIT {per_tenant}",
+            lease.not_busy,
+            now = self.param(4),
+        );
+        let pick = match self.db.get_database_backend() {
+            DbBackend::Postgres => format!(
+                "SELECT d.id FROM tenant t CROSS JOIN LATERAL ({due} FOR UPDATE SKIP LOCKED) d \
+                 ORDER BY d.next_attempt_at LIMIT {limit}"
+            ),
+            // No LATERAL: the same per-tenant subquery, correlated in the join.
+            _ => format!(
+                "SELECT d.id FROM tenant t JOIN delivery d ON d.id IN \
+                 (SELECT id FROM ({due})) ORDER BY d.next_attempt_at LIMIT {limit}"
+            ),
+        };
+        self.lease_rows(lease, &pick, vec![lease.now.into()]).await
+    }
+
+    async fn claim_earliest(
+        &self,
+        lease: &Lease<'_>,
+        limit: u64,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let pick = format!(
+            "SELECT id FROM delivery WHERE status = 1 AND next_attempt_at <= {now} {} \
+             ORDER BY next_attempt_at LIMIT {limit}{}",
+            lease.not_busy,
+            self.skip_locked(),
+            now = self.param(4),
+        );
+        self.lease_rows(lease, &pick, vec![lease.now.into()]).await
+    }
+
+    /// Leases the rows `pick` selects. Parameters 1–3 are the lease's; `pick`'s own
+    /// start at 4.
+    async fn lease_rows(
+        &self,
+        lease: &Lease<'_>,
+        pick: &str,
+        pick_values: Vec<Value>,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let backend = self.db.get_database_backend();
+        let sql = format!(
+            "UPDATE delivery SET status = 3, lease_owner = {}, lease_until = {}, updated_at = {} \
+             WHERE id IN ({pick}) {RETURNING}",
+            self.param(1),
+            self.param(2),
+            self.param(3),
+        );
+        let mut values: Vec<Value> = vec![
+            lease.token.to_string().into(),
+            lease.until.into(),
+            lease.now.into(),
+        ];
+        values.extend(pick_values);
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ClaimedDelivery {
+                    id: row.try_get("", "id")?,
+                    tenant_id: TenantId(row.try_get("", "tenant_id")?),
+                    app_id: row.try_get("", "app_id")?,
+                    message_id: row.try_get("", "message_id")?,
+                    endpoint_id: row.try_get("", "endpoint_id")?,
+                    attempt_count: row.try_get("", "attempt_count")?,
+                    trigger: row.try_get("", "trigger")?,
+                    lease: lease.token.to_string(),
+                })
+            })
+            .collect::<Result<_, sea_orm::DbErr>>()
+            .map_err(StoreError::from)
+    }
+
+    /// The n-th bind parameter (PostgreSQL numbers them; SQLite's `?N` too).
+    fn param(&self, n: usize) -> String {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => format!("${n}"),
+            _ => format!("?{n}"),
+        }
+    }
+
+    fn skip_locked(&self) -> &'static str {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+            _ => "",
+        }
+    }
+}
+
+/// `AND endpoint_id NOT IN (…)` for endpoints at their cap. Ids are ours and checked
+/// to be well-formed before they are written into the statement.
+fn not_busy_clause(busy: &[String]) -> String {
+    let ids: Vec<String> = busy
+        .iter()
+        .filter(|id| EndpointId::parse(id).is_some())
+        .map(|id| format!("'{id}'"))
+        .collect();
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!("AND endpoint_id NOT IN ({})", ids.join(","))
+    }
+}
+
+/// Whether some tenant got its whole share (it may have more waiting).
+fn tenants_at_share(claimed: &[ClaimedDelivery], per_tenant: u64) -> bool {
+    let mut counts = std::collections::HashMap::<&str, u64>::new();
+    for job in claimed {
+        *counts.entry(job.tenant_id.as_str()).or_default() += 1;
+    }
+    counts.values().any(|&n| n >= per_tenant)
+}
