@@ -72,6 +72,8 @@ pub struct HttpError {
         routes::event_types::replace,
         routes::event_types::patch_one,
         routes::event_types::delete_one,
+        routes::settings::get_settings,
+        routes::settings::put_settings,
     ),
     components(schemas(HttpError, crate::routes::pagination::Ordering)),
     modifiers(&CommonErrors),
@@ -82,6 +84,7 @@ pub struct HttpError {
         (name = "Message", description = "Events to deliver"),
         (name = "Message Attempt", description = "Delivery attempts"),
         (name = "Event Type", description = "The catalogue of event types"),
+        (name = "Settings", description = "How the tenant's webhooks are sent"),
     )
 )]
 pub struct ApiDoc;

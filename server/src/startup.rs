@@ -51,6 +51,7 @@ impl Application {
             main_key,
             rate_limiter,
             wake: Arc::new(tokio::sync::Notify::new()),
+            metrics: Arc::default(),
         };
 
         let listener = TcpListener::bind(state.settings.bind).map_err(|e| {
@@ -66,6 +67,7 @@ impl Application {
                 state.settings.clone(),
                 state.main_key.clone(),
                 state.wake.clone(),
+                state.metrics.clone(),
             )
             .spawn()
         });
@@ -120,7 +122,8 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .app_data(web::PayloadConfig::default().limit(max_body))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
-            .configure(routes::health::routes);
+            .configure(routes::health::routes)
+            .service(routes::metrics::metrics);
         if serves_api {
             app.configure(routes::api)
                 .route("/docs", web::get().to(crate::docs::docs_page))

@@ -14,4 +14,6 @@ pub struct AppState {
     pub rate_limiter: Option<ApiRateLimiter>,
     /// Wakes this process's delivery workers when work was queued.
     pub wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Counters for `/metrics`, shared with this process's delivery engine.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

@@ -6,6 +6,9 @@
 //! once (in-process `Notify`); a one-second poll is the backstop.
 
 mod isolation;
+mod outcome;
+mod request;
+pub mod retention;
 mod schedule;
 mod sender;
 pub mod signature;
@@ -15,15 +18,13 @@ pub mod wakeups;
 use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
-use serde_json::json;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::{
     config::Settings,
     crypto::MainKey,
-    domain::WebhookSecret,
-    entities::{endpoint, message},
-    store::{AttemptRecord, ClaimedDelivery, NextStep, StateChangeRecord, Store, from_text},
+    metrics::{AttemptOutcome, Metrics},
+    store::{ClaimedDelivery, DeliveryContext, NextStep, Store},
 };
 pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 
@@ -44,6 +45,7 @@ pub struct Engine {
     slots: Arc<Semaphore>,
     isolation: isolation::Isolation,
     stopping: Arc<std::sync::atomic::AtomicBool>,
+    metrics: Arc<Metrics>,
 }
 
 /// Stops a running engine gracefully.
@@ -81,6 +83,7 @@ impl Engine {
         settings: Arc<Settings>,
         main_key: MainKey,
         wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         install_tls_provider();
         if settings.database_kind == crate::config::DatabaseKind::Postgres {
@@ -104,11 +107,13 @@ impl Engine {
             slots: Arc::new(Semaphore::new(GLOBAL_CONCURRENCY)),
             isolation: isolation::Isolation::default(),
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            metrics,
         }
     }
 
     /// Starts the claim loop on the runtime; the handle stops it.
     pub fn spawn(self) -> EngineHandle {
+        retention::spawn(self.store.clone(), self.settings.retention);
         EngineHandle {
             stopping: self.stopping.clone(),
             wake: self.wake.clone(),
@@ -180,20 +185,21 @@ impl Engine {
     }
 
     async fn try_deliver(&self, job: &ClaimedDelivery) -> Result<(), crate::store::StoreError> {
-        let Some((msg, ep)) = self.store.delivery_context(job).await? else {
+        let Some(context) = self.store.delivery_context(job).await? else {
             return self.store.skip_delivery(job).await;
         };
+        let (msg, ep) = (&context.message, &context.endpoint);
         if ep.disabled {
             return self.store.skip_delivery(job).await;
         }
-        if let Err(wait) = self.isolation.throttle(&ep) {
+        if let Err(wait) = self.isolation.throttle(ep) {
             let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
             return self.store.defer_delivery(job, at).await;
         }
         let secrets = match self
             .store
             .tenant(&job.tenant_id)
-            .endpoint_secrets(&self.main_key, &ep)
+            .endpoint_secrets(&self.main_key, ep)
             .await
         {
             Ok(secrets) => secrets,
@@ -202,103 +208,55 @@ impl Engine {
                 // likely): record it as a failed attempt, so the delivery advances on
                 // its schedule and the failure is visible, instead of looping unseen.
                 tracing::error!(endpoint = %ep.id, error = %e, "cannot load the endpoint's signing secrets");
-                let outcome = SendOutcome {
-                    status: None,
-                    body: String::new(),
-                    error: Some("the endpoint's signing secret could not be read (was HOOKRELAY_MAIN_KEY changed?)".into()),
-                    retry_after: None,
-                    duration: Duration::ZERO,
-                };
-                let record = self.judge(job, &ep, outcome);
-                return self.store.record_attempt(job, record).await;
+                let outcome = SendOutcome::not_sent(
+                    "the endpoint's signing secret could not be read (was HOOKRELAY_MAIN_KEY changed?)",
+                );
+                return self.finish(job, &context, outcome).await;
             }
         };
-        let body = msg
-            .payload
-            .clone()
-            .unwrap_or_else(|| "{}".to_string())
-            .into_bytes();
-        let headers = request_headers(&msg, &ep, &secrets, &body);
-        let outcome = self.sender.send(&ep.url, &headers, body).await;
-        let record = self.judge(job, &ep, outcome);
+        // Retention purged the payload: there is nothing true left to send, so the
+        // attempt fails visibly rather than sending something the tenant never wrote.
+        let Some(payload) = msg.payload.clone() else {
+            let outcome = SendOutcome::not_sent(
+                "the message's payload was purged (older than HOOKRELAY_RETENTION)",
+            );
+            return self.finish(job, &context, outcome).await;
+        };
+        let body = payload.into_bytes();
+        let headers = request::request_headers(msg, ep, &secrets, &body, context.svix_headers);
+        let outcome = {
+            let _in_flight = self.metrics.in_flight();
+            self.sender.send(&ep.url, &headers, body).await
+        };
+        self.metrics.attempt_duration.observe(outcome.duration);
+        self.finish(job, &context, outcome).await
+    }
+
+    /// Judges an attempt's outcome, counts it, and records it with the delivery's
+    /// next state.
+    async fn finish(
+        &self,
+        job: &ClaimedDelivery,
+        context: &DeliveryContext,
+        outcome: SendOutcome,
+    ) -> Result<(), crate::store::StoreError> {
+        let record = self.judge(job, &context.endpoint, outcome);
+        self.metrics.attempt(match record.next {
+            NextStep::Done => AttemptOutcome::Delivered,
+            NextStep::RetryAt(_) => AttemptOutcome::Retrying,
+            NextStep::GiveUp => AttemptOutcome::Failed,
+        });
+        if record.succeeded {
+            let latency = (Utc::now() - context.message.created_at)
+                .to_std()
+                .unwrap_or_default();
+            self.metrics.delivery_latency.observe(latency);
+        }
         tracing::info!(
-            delivery = %job.id, endpoint = %ep.id, attempt = job.attempt_count + 1,
+            delivery = %job.id, endpoint = %context.endpoint.id, attempt = job.attempt_count + 1,
             status = record.response_status_code, succeeded = record.succeeded, "attempt"
         );
         self.store.record_attempt(job, record).await
-    }
-
-    /// The outcome policy (SPEC §5): 2xx success; 410 disables the endpoint; anything
-    /// else is retried on the schedule (honouring Retry-After on 429/503) until it runs
-    /// out; manual attempts are tried once.
-    fn judge(
-        &self,
-        job: &ClaimedDelivery,
-        ep: &endpoint::Model,
-        outcome: SendOutcome,
-    ) -> AttemptRecord {
-        let status = outcome.status.unwrap_or(0);
-        let succeeded = (200..300).contains(&status);
-        let gone = status == 410;
-        let schedule = match &ep.retry_schedule {
-            Some(text) => crate::config::parse_duration_list(text)
-                .unwrap_or_else(|_| self.settings.retry_schedule.clone()),
-            None => self.settings.retry_schedule.clone(),
-        };
-        let retry_after = if matches!(status, 429 | 503) {
-            outcome.retry_after
-        } else {
-            None
-        };
-        let next = if succeeded {
-            NextStep::Done
-        } else if gone || job.trigger == crate::domain::Trigger::Manual as i16 {
-            NextStep::GiveUp
-        } else {
-            match schedule::next_delay(&schedule, job.attempt_count as usize, retry_after) {
-                Some(delay) => NextStep::RetryAt(
-                    Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
-                ),
-                None => NextStep::GiveUp,
-            }
-        };
-        let disable_after = chrono::Duration::from_std(self.settings.disable_after)
-            .unwrap_or(chrono::Duration::MAX);
-        let failing_too_long = !succeeded
-            && ep
-                .failing_since
-                .is_some_and(|since| Utc::now() - since > disable_after);
-        let error = outcome
-            .error
-            .or_else(|| (!succeeded).then(|| format!("HTTP {status}")));
-        let disable_reason = if gone {
-            Some("410 Gone")
-        } else if failing_too_long {
-            Some("failing for longer than HOOKRELAY_DISABLE_AFTER")
-        } else {
-            None
-        };
-        let last = json!({"statusCode": status, "error": error, "url": ep.url});
-        let scheduled = job.trigger == crate::domain::Trigger::Scheduled as i16;
-        let mut state_changes = Vec::new();
-        if !succeeded && !gone && scheduled && matches!(next, NextStep::GiveUp) {
-            state_changes.push(StateChangeRecord {
-                kind: "message.exhausted",
-                detail: json!({"attempts": job.attempt_count + 1, "last": last}),
-            });
-        }
-        AttemptRecord {
-            url: ep.url.clone(),
-            succeeded,
-            response_status_code: status as i32,
-            response_body: outcome.body,
-            error,
-            duration_ms: outcome.duration.as_millis() as i64,
-            next,
-            disable_reason,
-            last,
-            state_changes,
-        }
     }
 }
 
@@ -307,30 +265,4 @@ impl Engine {
 /// that builds a reqwest client calls this first; calling it again is harmless.
 pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-/// Standard Webhooks headers, then the endpoint's custom ones.
-fn request_headers(
-    msg: &message::Model,
-    ep: &endpoint::Model,
-    secrets: &[WebhookSecret],
-    body: &[u8],
-) -> Vec<(String, String)> {
-    let timestamp = Utc::now().timestamp();
-    let mut headers = vec![
-        ("content-type".to_string(), "application/json".to_string()),
-        (
-            "user-agent".to_string(),
-            format!("hookrelay/{}", env!("CARGO_PKG_VERSION")),
-        ),
-        ("webhook-id".to_string(), msg.id.clone()),
-        ("webhook-timestamp".to_string(), timestamp.to_string()),
-        (
-            "webhook-signature".to_string(),
-            signature::signature_header(secrets, &msg.id, timestamp, body),
-        ),
-    ];
-    let custom: std::collections::BTreeMap<String, String> = from_text(Some(&ep.headers));
-    headers.extend(custom);
-    headers
 }

@@ -25,6 +25,19 @@ pub struct SendOutcome {
     pub duration: Duration,
 }
 
+impl SendOutcome {
+    /// An attempt that failed before any request was made, for `reason`.
+    pub fn not_sent(reason: &str) -> Self {
+        Self {
+            status: None,
+            body: String::new(),
+            error: Some(reason.to_string()),
+            retry_after: None,
+            duration: Duration::ZERO,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Sender {
     client: Client,

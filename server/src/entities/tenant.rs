@@ -7,6 +7,8 @@ pub struct Model {
     pub id: String,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// Send `svix-id`/`svix-timestamp`/`svix-signature` beside the `webhook-*` headers.
+    pub svix_headers: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

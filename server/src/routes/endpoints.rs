@@ -57,6 +57,10 @@ pub struct EndpointIn {
     metadata: Option<BTreeMap<String, String>>,
     #[schema(schema_with = super::schemas::optional_headers)]
     headers: Option<BTreeMap<String, String>>,
+    /// hookrelay's own: this endpoint's retry delays in seconds. Svix's SDKs do not
+    /// know it, so a PUT without it keeps the current schedule (clear it with PATCH null).
+    #[schema(schema_with = super::schemas::retry_schedule)]
+    retry_schedule: Option<Vec<serde_json::Number>>,
 }
 
 impl EndpointIn {
@@ -75,6 +79,7 @@ impl EndpointIn {
             disabled: self.disabled.unwrap_or(false),
             headers: fields::headers(self.headers.unwrap_or_default())?,
             metadata: fields::metadata(self.metadata)?,
+            retry_schedule: fields::retry_schedule(self.retry_schedule)?,
         };
         Ok((fields, secret))
     }
@@ -106,6 +111,10 @@ pub struct EndpointPatchIn {
     channels: Option<Option<Vec<String>>>,
     #[schema(schema_with = super::schemas::metadata)]
     metadata: Option<BTreeMap<String, String>>,
+    /// `null` goes back to the server's schedule.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(schema_with = super::schemas::retry_schedule)]
+    retry_schedule: Option<Option<Vec<serde_json::Number>>>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -126,6 +135,8 @@ pub struct EndpointOut {
     filter_types: Option<Vec<String>>,
     rate_limit: Option<i32>,
     version: i32,
+    /// Seconds before each retry; `null` = the server's schedule.
+    retry_schedule: Option<Vec<u64>>,
 }
 
 impl From<endpoint::Model> for EndpointOut {
@@ -146,6 +157,7 @@ impl From<endpoint::Model> for EndpointOut {
             updated_at: m.updated_at,
             rate_limit: m.throttle_rate,
             version: 1,
+            retry_schedule: fields::retry_schedule_out(m.retry_schedule.as_deref()),
         }
     }
 }
@@ -238,6 +250,10 @@ pub async fn patch_one(
         metadata: body
             .metadata
             .map(|m| fields::metadata(Some(m)))
+            .transpose()?,
+        retry_schedule: body
+            .retry_schedule
+            .map(fields::retry_schedule)
             .transpose()?,
     };
     let scope = state.store.tenant(&auth.tenant_id);

@@ -39,6 +39,50 @@ pub fn throttle_rate(value: Option<i64>) -> Result<Option<i32>, ApiError> {
         .transpose()
 }
 
+/// An endpoint's own retry schedule: whole seconds per retry, stored as the same
+/// duration list `HOOKRELAY_RETRY_SCHEDULE` takes (`"5s,300s"`).
+pub fn retry_schedule(value: Option<Vec<serde_json::Number>>) -> Result<Option<String>, ApiError> {
+    use super::schemas::{MAX_RETRIES, MAX_RETRY_DELAY_SECS};
+    let Some(list) = value else {
+        return Ok(None);
+    };
+    if list.len() > MAX_RETRIES {
+        return Err(ApiError::validation(
+            "retrySchedule",
+            format!("at most {MAX_RETRIES} retries"),
+        ));
+    }
+    let seconds = list
+        .iter()
+        .map(|n| {
+            number_to_i64(n)
+                .filter(|s| (0..=MAX_RETRY_DELAY_SECS).contains(s))
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        "retrySchedule",
+                        "each delay is a whole number of seconds from 0 to 604800 (a week)",
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(
+        seconds
+            .iter()
+            .map(|s| format!("{s}s"))
+            .collect::<Vec<_>>()
+            .join(","),
+    ))
+}
+
+/// The stored schedule as the API shows it: seconds per retry.
+pub fn retry_schedule_out(stored: Option<&str>) -> Option<Vec<u64>> {
+    stored.and_then(|text| {
+        crate::config::parse_duration_list(text)
+            .ok()
+            .map(|list| list.iter().map(|d| d.as_secs()).collect())
+    })
+}
+
 pub fn metadata(
     value: Option<BTreeMap<String, String>>,
 ) -> Result<BTreeMap<String, String>, ApiError> {
@@ -157,7 +201,7 @@ pub fn whole_number_or_null<'de, D: serde::Deserializer<'de>>(
     whole_number(deserializer).map(Some)
 }
 
-fn number_to_i64(n: &serde_json::Number) -> Option<i64> {
+pub fn number_to_i64(n: &serde_json::Number) -> Option<i64> {
     n.as_i64().or_else(|| {
         n.as_f64()
             .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)

@@ -10,8 +10,10 @@ pub mod fallback;
 pub mod fields;
 pub mod health;
 pub mod messages;
+pub mod metrics;
 pub mod pagination;
 pub mod schemas;
+pub mod settings;
 pub mod signup;
 
 use actix_web::{middleware::from_fn, web};
@@ -43,6 +45,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
                             .configure(messages::routes)
                             .configure(attempts::routes)
                             .configure(event_types::routes)
+                            .configure(settings::routes)
                             .default_service(web::to(fallback::api_not_found)),
                     ),
             )

@@ -39,6 +39,22 @@ pub fn event_type_names() -> ArrayBuilder {
         .description(Some("Event types it receives; absent or empty = all"))
 }
 
+/// Longest delay one step of an endpoint's retry schedule may have: a week.
+pub const MAX_RETRY_DELAY_SECS: i64 = 7 * 86_400;
+/// Most retries an endpoint's schedule may list.
+pub const MAX_RETRIES: usize = 20;
+
+pub fn retry_schedule() -> ArrayBuilder {
+    let delay = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(MAX_RETRY_DELAY_SECS))
+        .into();
+    nullable_list(delay, Some(MAX_RETRIES)).description(Some(
+        "Seconds to wait before each retry, e.g. [5, 300, 1800]; absent or null = the server's HOOKRELAY_RETRY_SCHEDULE",
+    ))
+}
+
 pub fn channels() -> ArrayBuilder {
     nullable_list(patterned_string(CHANNEL_PATTERN, 128), Some(10))
 }

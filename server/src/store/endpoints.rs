@@ -26,6 +26,9 @@ pub struct EndpointFields {
     pub disabled: bool,
     pub headers: BTreeMap<String, String>,
     pub metadata: BTreeMap<String, String>,
+    /// Stored as a duration list (`"5s,300s"`); `None` = the server's schedule (on
+    /// replace: keep the current one).
+    pub retry_schedule: Option<String>,
 }
 
 /// Fields a PATCH may change (`Some(None)` clears a nullable one).
@@ -39,6 +42,7 @@ pub struct EndpointPatch {
     pub throttle_rate: Option<Option<i32>>,
     pub disabled: Option<bool>,
     pub metadata: Option<BTreeMap<String, String>>,
+    pub retry_schedule: Option<Option<String>>,
 }
 
 /// Deliveries of one endpoint by status.
@@ -123,7 +127,7 @@ impl TenantScope<'_> {
             disabled: Set(fields.disabled),
             headers: Set(json_text::to_text(&fields.headers)),
             metadata: Set(json_text::to_text(&fields.metadata)),
-            retry_schedule: Set(None),
+            retry_schedule: Set(fields.retry_schedule),
             failing_since: Set(None),
             last_success_at: Set(None),
             consecutive_failures: Set(0),
@@ -167,6 +171,9 @@ impl TenantScope<'_> {
                     active.consecutive_failures = Set(0);
                 }
                 active.metadata = Set(json_text::to_text(&fields.metadata));
+                if fields.retry_schedule.is_some() {
+                    active.retry_schedule = Set(fields.retry_schedule);
+                }
                 // Headers have their own routes; a PUT without them keeps them.
                 active.headers = Set(if fields.headers.is_empty() {
                     headers
@@ -225,6 +232,9 @@ impl TenantScope<'_> {
                 active.failing_since = Set(None);
                 active.consecutive_failures = Set(0);
             }
+        }
+        if let Some(v) = patch.retry_schedule {
+            active.retry_schedule = Set(v);
         }
         if let Some(v) = patch.metadata {
             active.metadata = Set(json_text::to_text(&v));

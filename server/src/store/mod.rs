@@ -7,6 +7,7 @@
 mod api_keys;
 mod applications;
 mod attempts;
+mod claim;
 mod connect;
 mod endpoint_secrets;
 mod endpoints;
@@ -16,8 +17,11 @@ mod json_text;
 mod messages;
 mod pagination;
 mod queue;
+mod queue_depth;
+mod retention;
 mod signup;
 mod state_changes;
+mod tenant_settings;
 
 use sea_orm::{DatabaseConnection, DbErr, SqlErr};
 
@@ -31,9 +35,12 @@ pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use json_text::from_text;
 pub use messages::{MessageFilter, NewMessage};
 pub use pagination::{Cursor, Order, Page, PageRequest, id_bound, page_query};
-pub use queue::{AttemptRecord, ClaimedDelivery, NextStep};
+pub use queue::{AttemptRecord, ClaimedDelivery, DeliveryContext, NextStep};
+pub use queue_depth::QueueDepth;
+pub use retention::{Purged, Watermark};
 pub use signup::NewTenant;
 pub use state_changes::{FAILING_THRESHOLD, StateChangeRecord};
+pub use tenant_settings::TenantSettings;
 
 use crate::domain::TenantId;
 use pagination::paginate;

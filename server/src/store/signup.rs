@@ -31,6 +31,7 @@ impl Store {
             id: Set(tenant_id.to_string()),
             name: Set(new.organization.0),
             created_at: Set(now),
+            svix_headers: Set(false),
         })
         .exec(&txn)
         .await?;
