@@ -5,6 +5,7 @@ mod support;
 
 mod binary;
 mod browser;
+mod crash;
 mod python_clients;
 mod shutdown;
 mod signatures;

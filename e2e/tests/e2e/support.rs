@@ -127,6 +127,14 @@ impl Server {
         let _ = child.wait();
     }
 
+    /// SIGKILL: no shutdown of any kind, as in a crash or an OOM kill.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
     /// Everything it wrote to stdout and stderr so far.
     pub fn output(&self) -> String {
         let out = fs::read_to_string(self.dir.path().join("stdout.log")).unwrap_or_default();

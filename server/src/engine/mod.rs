@@ -31,6 +31,9 @@ pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 /// Deliveries in flight at once in one process.
 const GLOBAL_CONCURRENCY: usize = 64;
 pub use crate::store::FAILING_THRESHOLD;
+/// A lease outlives the attempt's timeout by this much (time to record it). A crashed
+/// worker's deliveries are retried once it runs out.
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// How often an idle worker looks for due retries without being woken.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -130,10 +133,9 @@ impl Engine {
             let claimed = if free == 0 {
                 Vec::new()
             } else {
-                let lease = chrono::Duration::from_std(
-                    self.settings.attempt_timeout + Duration::from_secs(30),
-                )
-                .expect("lease fits");
+                let lease =
+                    chrono::Duration::from_std(self.settings.attempt_timeout + LEASE_MARGIN)
+                        .expect("lease fits");
                 let busy = self.isolation.busy_endpoints();
                 match self
                     .store
