@@ -23,9 +23,16 @@ step "prerequisites"
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
-if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+# Debian packages: the browser for the dashboard tests, redis-server for the tests
+# that stop and start a Redis of their own.
+missing=""
+command -v chromium >/dev/null || missing="$missing chromium"
+command -v chromedriver >/dev/null || missing="$missing chromium-driver"
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing="$missing redis-server"
+if [ -n "$missing" ]; then
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
 fi
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true

@@ -36,7 +36,7 @@ pub async fn require_api_key(
         .map_err(ApiError::from)?
         .ok_or(ApiError::Unauthorized("invalid or revoked API key"))?;
     if let Some(limiter) = &state.rate_limiter
-        && let Err(wait) = limiter.check(auth.key_id.as_str())
+        && let Err(wait) = limiter.check(auth.key_id.as_str()).await
     {
         return Err(ApiError::TooManyRequests(wait.as_secs_f64().ceil().max(1.0) as u64).into());
     }
@@ -47,7 +47,7 @@ pub async fn require_api_key(
     {
         let key_id = auth.key_id.clone();
         actix_web::rt::spawn(async move {
-            if let Err(e) = state.store.touch_api_key(&key_id, now).await {
+            if let Err(e) = state.store.touch_api_key(&key_id, &token, now).await {
                 tracing::warn!(key_id = %key_id, error = %e, "could not record API key use");
             }
         });

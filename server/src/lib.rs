@@ -4,6 +4,7 @@
 //! is here so integration tests can build the same application on a free port.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod crypto;
 pub mod dashboard;

@@ -12,6 +12,7 @@ use actix_web::{
 };
 use tracing_actix_web::TracingLogger;
 
+use crate::cache::Cache;
 use crate::{
     config::Settings,
     crypto::MainKey,
@@ -44,14 +45,25 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("HOOKRELAY_MAIN_KEY: {e}"))?,
         };
         let db = connect_and_migrate(&settings).await?;
-        let rate_limiter = settings.rate_limit.map(ApiRateLimiter::new);
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let cache = match &settings.redis_url {
+            Some(url) => {
+                use secrecy::ExposeSecret;
+                Cache::redis(url.expose_secret(), metrics.clone())
+                    .map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?
+            }
+            None => Cache::local(metrics.clone()),
+        };
+        let rate_limiter = settings
+            .rate_limit
+            .map(|rate| ApiRateLimiter::new(rate, cache.redis_connection()));
         let state = AppState {
-            store: Store::new(db),
+            store: Store::with_cache(db, cache),
             settings: Arc::new(settings),
             main_key,
             rate_limiter,
             wake: Arc::new(tokio::sync::Notify::new()),
-            metrics: Arc::default(),
+            metrics,
         };
 
         let listener = TcpListener::bind(state.settings.bind).map_err(|e| {

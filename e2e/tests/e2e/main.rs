@@ -7,5 +7,7 @@ mod binary;
 mod browser;
 mod crash;
 mod python_clients;
+mod redis_cache;
+mod redis_server;
 mod shutdown;
 mod signatures;

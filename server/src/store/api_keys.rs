@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
 use super::{Page, PageRequest, Store, StoreError, TenantScope, paginate};
+use crate::cache::keys;
 use crate::domain::{ApiKeyId, ApiKeyName, ApiKeyToken, TenantId};
 use crate::entities::api_key::{self, Column};
 
@@ -13,6 +14,14 @@ pub struct ApiKeyAuth {
     pub key_id: ApiKeyId,
     pub tenant_id: TenantId,
     pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// What the cache keeps of a key: who it belongs to.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct CachedKey {
+    key_id: String,
+    tenant_id: String,
+    last_used_at: Option<DateTime<Utc>>,
 }
 
 /// A freshly created key, with the plain key to hand over once.
@@ -28,23 +37,43 @@ impl Store {
         &self,
         token: &ApiKeyToken,
     ) -> Result<Option<ApiKeyAuth>, StoreError> {
-        let found = api_key::Entity::find()
-            .filter(Column::KeyHash.eq(token.hash()))
-            .filter(Column::RevokedAt.is_null())
-            .one(&self.db)
-            .await?;
-        Ok(found.map(|m| ApiKeyAuth {
-            key_id: ApiKeyId(m.id),
-            tenant_id: TenantId(m.tenant_id),
-            last_used_at: m.last_used_at,
-        }))
+        let hash = token.hash();
+        // Cached by hash (never the key), and only keys that resolve: unknown keys go
+        // to the database each time rather than filling the cache.
+        let found = self
+            .cache
+            .get_or_load(&keys::api_key(&hash), || async {
+                api_key::Entity::find()
+                    .filter(Column::KeyHash.eq(hash.as_str()))
+                    .filter(Column::RevokedAt.is_null())
+                    .one(&self.db)
+                    .await?
+                    .map(|m| CachedKey {
+                        key_id: m.id,
+                        tenant_id: m.tenant_id,
+                        last_used_at: m.last_used_at,
+                    })
+                    .ok_or(StoreError::NotFound)
+            })
+            .await;
+        match found {
+            Ok(m) => Ok(Some(ApiKeyAuth {
+                key_id: ApiKeyId(m.key_id),
+                tenant_id: TenantId(m.tenant_id),
+                last_used_at: m.last_used_at,
+            })),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Records that a key was used. Called at most about once a minute per key (the
-    /// caller decides), off the response path.
+    /// caller decides), off the response path. The cached lookup is dropped so the
+    /// next request sees the new time (and does not touch again).
     pub async fn touch_api_key(
         &self,
         key_id: &ApiKeyId,
+        token: &ApiKeyToken,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         api_key::Entity::update_many()
@@ -52,6 +81,7 @@ impl Store {
             .filter(Column::Id.eq(key_id.as_str()))
             .exec(&self.db)
             .await?;
+        self.cache.invalidate(&[keys::api_key(&token.hash())]).await;
         Ok(())
     }
 }
@@ -95,10 +125,16 @@ impl TenantScope<'_> {
         paginate(self.db, query, Column::Id, page).await
     }
 
-    /// Revokes a key of this tenant: effective on the very next request, since every
-    /// request resolves its key against the database. Another tenant's key, an unknown
-    /// id or a key already revoked → `NotFound`.
+    /// Revokes a key of this tenant: effective on the very next request, on any
+    /// process (the cached lookup is invalidated once the revocation commits). Another
+    /// tenant's key, an unknown id or a key already revoked → `NotFound`.
     pub async fn revoke_api_key(&self, key_id: &ApiKeyId) -> Result<(), StoreError> {
+        let key = api_key::Entity::find()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::Id.eq(key_id.as_str()))
+            .one(self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let result = api_key::Entity::update_many()
             .col_expr(Column::RevokedAt, Expr::value(Utc::now()))
             .filter(Column::TenantId.eq(self.tenant_id.as_str()))
@@ -109,6 +145,7 @@ impl TenantScope<'_> {
         if result.rows_affected == 0 {
             return Err(StoreError::NotFound);
         }
+        self.cache.invalidate(&[keys::api_key(&key.key_hash)]).await;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::{Page, PageRequest, StoreError, TenantScope, json_text, paginate};
+use crate::cache::keys;
 use crate::domain::AppId;
 use crate::entities::application::{self, Column, Entity};
 
@@ -42,7 +43,28 @@ impl TenantScope<'_> {
         } else {
             return Err(StoreError::NotFound);
         };
-        query.one(self.db).await?.ok_or(StoreError::NotFound)
+        let key = keys::app(self.tenant_id.as_str(), id_or_uid);
+        self.cache
+            .get_or_load(&key, || async {
+                query.one(self.db).await?.ok_or(StoreError::NotFound)
+            })
+            .await
+    }
+
+    /// Drops what the cache holds about `app` (by id, by its uid before and after the
+    /// write, by the path it was addressed with) and its fan-out view.
+    async fn forget_app(&self, before: &application::Model, after_uid: Option<&str>, path: &str) {
+        let tenant = self.tenant_id.as_str();
+        let mut stale = vec![
+            keys::app(tenant, &before.id),
+            keys::app(tenant, path),
+            keys::fanout(tenant, &before.id),
+        ];
+        stale.extend(before.uid.iter().map(|uid| keys::app(tenant, uid)));
+        if let Some(uid) = after_uid {
+            stale.push(keys::app(tenant, uid));
+        }
+        self.cache.invalidate(&stale).await;
     }
 
     pub async fn create_app(&self, fields: AppFields) -> Result<application::Model, StoreError> {
@@ -81,6 +103,7 @@ impl TenantScope<'_> {
     ) -> Result<(application::Model, bool), StoreError> {
         match self.find_app(id_or_uid).await {
             Ok(existing) => {
+                let before = existing.clone();
                 // A PUT addressed by uid without one in the body keeps it (so the same
                 // PUT twice is one application).
                 let uid = fields.uid.or(existing.uid.clone());
@@ -94,6 +117,8 @@ impl TenantScope<'_> {
                     .update(self.db)
                     .await
                     .map_err(|e| StoreError::from_write(e, UID_TAKEN))?;
+                self.forget_app(&before, model.uid.as_deref(), id_or_uid)
+                    .await;
                 Ok((model, false))
             }
             // Ids are ours to make: an unknown id is a 404 (it may be another
@@ -111,7 +136,8 @@ impl TenantScope<'_> {
         id_or_uid: &str,
         patch: AppPatch,
     ) -> Result<application::Model, StoreError> {
-        let mut active = self.find_app(id_or_uid).await?.into_active_model();
+        let before = self.find_app(id_or_uid).await?;
+        let mut active = before.clone().into_active_model();
         if let Some(uid) = patch.uid {
             active.uid = Set(uid);
         }
@@ -125,10 +151,13 @@ impl TenantScope<'_> {
             active.metadata = Set(json_text::to_text(&metadata));
         }
         active.updated_at = Set(Utc::now());
-        active
+        let model = active
             .update(self.db)
             .await
-            .map_err(|e| StoreError::from_write(e, UID_TAKEN))
+            .map_err(|e| StoreError::from_write(e, UID_TAKEN))?;
+        self.forget_app(&before, model.uid.as_deref(), id_or_uid)
+            .await;
+        Ok(model)
     }
 
     /// Deletes the application with its endpoints, messages and attempts (cascade).
@@ -136,9 +165,10 @@ impl TenantScope<'_> {
         let app = self.find_app(id_or_uid).await?;
         Entity::delete_many()
             .filter(Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(Column::Id.eq(app.id))
+            .filter(Column::Id.eq(app.id.as_str()))
             .exec(self.db)
             .await?;
+        self.forget_app(&app, None, id_or_uid).await;
         Ok(())
     }
 }

@@ -140,6 +140,7 @@ impl TenantScope<'_> {
         self.insert_secret(&txn, key, &model.id, &secret, None)
             .await?;
         txn.commit().await?;
+        self.forget_fanout(&app.id).await;
         Ok(model)
     }
 
@@ -185,6 +186,7 @@ impl TenantScope<'_> {
                     .update(self.db)
                     .await
                     .map_err(|e| StoreError::from_write(e, UID_TAKEN))?;
+                self.forget_fanout(&app.id).await;
                 Ok((model, false))
             }
             // Ids are ours to make: an unknown id is a 404 (it may be another
@@ -240,10 +242,18 @@ impl TenantScope<'_> {
             active.metadata = Set(json_text::to_text(&v));
         }
         active.updated_at = Set(Utc::now());
-        active
+        let model = active
             .update(self.db)
             .await
-            .map_err(|e| StoreError::from_write(e, UID_TAKEN))
+            .map_err(|e| StoreError::from_write(e, UID_TAKEN))?;
+        self.forget_fanout(&app.id).await;
+        Ok(model)
+    }
+
+    /// Fan-out reads every endpoint of the app: any change to one drops the view.
+    async fn forget_fanout(&self, app_id: &str) {
+        let key = crate::cache::keys::fanout(self.tenant_id.as_str(), app_id);
+        self.cache.invalidate(&[key]).await;
     }
 
     pub async fn delete_endpoint(
@@ -257,6 +267,7 @@ impl TenantScope<'_> {
             .filter(endpoint::Column::Id.eq(ep.id))
             .exec(self.db)
             .await?;
+        self.forget_fanout(&app.id).await;
         Ok(())
     }
 

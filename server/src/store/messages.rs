@@ -63,10 +63,18 @@ impl TenantScope<'_> {
         app: &application::Model,
         new: NewMessage,
     ) -> Result<message::Model, StoreError> {
-        let endpoints = endpoint::Entity::find()
-            .filter(endpoint::Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(endpoint::Column::AppId.eq(app.id.as_str()))
-            .all(self.db)
+        // The hot read of every accept: from the cache when warm.
+        let key = crate::cache::keys::fanout(self.tenant_id.as_str(), &app.id);
+        let endpoints: Vec<endpoint::Model> = self
+            .cache
+            .get_or_load(&key, || async {
+                endpoint::Entity::find()
+                    .filter(endpoint::Column::TenantId.eq(self.tenant_id.as_str()))
+                    .filter(endpoint::Column::AppId.eq(app.id.as_str()))
+                    .all(self.db)
+                    .await
+                    .map_err(StoreError::from)
+            })
             .await?;
         let targets: Vec<&endpoint::Model> = endpoints
             .iter()

@@ -42,6 +42,7 @@ pub use signup::NewTenant;
 pub use state_changes::{FAILING_THRESHOLD, StateChangeRecord};
 pub use tenant_settings::TenantSettings;
 
+use crate::cache::Cache;
 use crate::domain::TenantId;
 use pagination::paginate;
 
@@ -66,15 +67,33 @@ impl StoreError {
     }
 }
 
-/// Handle on the database; cheap to clone (a connection pool inside).
-#[derive(Clone, Debug)]
+/// Handle on the database and the configuration cache in front of it; cheap to
+/// clone (a connection pool inside). **Writes that change cached configuration
+/// invalidate it here, after they commit**, so no caller can forget to.
+#[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    cache: Cache,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
 }
 
 impl Store {
+    /// With an in-process cache.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self::with_cache(db, Cache::local(Default::default()))
+    }
+
+    pub fn with_cache(db: DatabaseConnection, cache: Cache) -> Self {
+        Self { db, cache }
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
     }
 
     /// The data of one tenant, and only that.
@@ -82,6 +101,7 @@ impl Store {
         TenantScope {
             db: &self.db,
             tenant_id,
+            cache: &self.cache,
         }
     }
 
@@ -99,4 +119,5 @@ impl Store {
 pub struct TenantScope<'a> {
     db: &'a DatabaseConnection,
     tenant_id: &'a TenantId,
+    cache: &'a Cache,
 }

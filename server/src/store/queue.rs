@@ -274,6 +274,7 @@ impl Store {
                 });
             }
         }
+        let mut disabled = false;
         if let Some(reason) = record.disable_reason {
             let newly = scoped()
                 .col_expr(endpoint::Column::Disabled, Expr::value(true))
@@ -282,6 +283,7 @@ impl Store {
                 .await?
                 .rows_affected;
             if newly > 0 {
+                disabled = true;
                 changes.push(StateChangeRecord {
                     kind: "endpoint.disabled",
                     detail: serde_json::json!({"reason": reason, "last": record.last}),
@@ -304,6 +306,11 @@ impl Store {
             .await?;
         }
         txn.commit().await?;
+        if disabled {
+            // Fan-out reads `disabled`: new messages must stop going to it at once.
+            let key = crate::cache::keys::fanout(job.tenant_id.as_str(), &job.app_id);
+            self.cache.invalidate(&[key]).await;
+        }
         Ok(())
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod api_keys;
 mod applications;
+mod cache;
 mod dashboard;
 mod delivery;
 mod delivery_fairness;

@@ -1,0 +1,425 @@
+//! The Redis-shared configuration cache with two real `hookrelay` processes on one
+//! PostgreSQL and a `redis-server` of the test's own: a write acknowledged by one
+//! process is honoured by the very next request on the other; a Redis that hangs or
+//! dies costs no request an error and nothing is served stale once it is back; no
+//! secret is ever written to Redis; the rate limit is shared.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::redis_server::RedisServer;
+use crate::support::{PgDatabase, Server};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// One process's API, as one tenant.
+struct Api {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    fn new(server: &Server) -> Self {
+        Self {
+            base: format!("{}/api/v1", server.url),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn ok(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
+        let (status, body) = self.call(method, path, key, body).await;
+        assert!(status.is_success(), "{method} {path}: {status} {body}");
+        body
+    }
+
+    async fn signup(&self, email: &str) -> String {
+        let res: Value = self
+            .client
+            .post(format!("{}/signup", self.base))
+            .json(&json!({"organization": "Cache", "email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        res["apiKey"].as_str().unwrap().to_string()
+    }
+
+    /// Sends a message; how many deliveries it fanned out to is seen in the stats.
+    async fn send(&self, key: &str, app: &str, event_type: &str) {
+        let (status, body) = self
+            .call(
+                "POST",
+                &format!("/app/{app}/msg"),
+                key,
+                Some(json!({"eventType": event_type, "payload": {}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+
+    /// Deliveries ever made for the endpoint, whatever their state.
+    async fn deliveries(&self, key: &str, app: &str, ep: &str) -> i64 {
+        let stats = self
+            .ok("GET", &format!("/app/{app}/endpoint/{ep}/stats"), key, None)
+            .await;
+        ["success", "pending", "sending", "fail", "canceled"]
+            .iter()
+            .map(|k| stats[*k].as_i64().unwrap_or(0))
+            .sum()
+    }
+}
+
+fn env_of<'a>(
+    owned: &'a [(&'static str, String)],
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut env: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend_from_slice(extra);
+    env
+}
+
+/// Two API processes on one PostgreSQL and one Redis.
+fn two_processes(db: &PgDatabase, redis: &RedisServer, extra: &[(&str, &str)]) -> (Server, Server) {
+    let mut owned = db.env().to_vec();
+    owned.push(("REDIS_URL", redis.url()));
+    let mut base = vec![("HOOKRELAY_ROLE", "api"), ("HOOKRELAY_RATE_LIMIT", "0")];
+    base.extend_from_slice(extra);
+    let env = env_of(&owned, &base);
+    (Server::start(&env), Server::start(&env))
+}
+
+#[tokio::test]
+async fn a_write_on_one_process_is_honoured_by_the_next_request_on_another() {
+    let redis = RedisServer::start();
+    let db = PgDatabase::create();
+    let (one, two) = two_processes(&db, &redis, &[]);
+    let (a, b) = (Api::new(&one), Api::new(&two));
+    let key = a.signup("coherent@example.com").await;
+    let app = a
+        .ok("POST", "/app", &key, Some(json!({"name": "Shop"})))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first = a
+        .ok(
+            "POST",
+            &format!("/app/{app}/endpoint"),
+            &key,
+            Some(json!({"url": "https://one.example.com/hook"})),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Warm the other process's view: key, app, fan-out.
+    b.send(&key, &app, "a.b").await;
+    b.send(&key, &app, "a.b").await;
+    assert_eq!(b.deliveries(&key, &app, &first).await, 2);
+
+    // Created on one, fanned out to by the other at once.
+    let second = a
+        .ok(
+            "POST",
+            &format!("/app/{app}/endpoint"),
+            &key,
+            Some(json!({"url": "https://two.example.com/hook"})),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.send(&key, &app, "a.b").await;
+    assert_eq!(b.deliveries(&key, &app, &second).await, 1, "created");
+
+    // Edited: its filter now leaves a.b out.
+    a.ok(
+        "PATCH",
+        &format!("/app/{app}/endpoint/{second}"),
+        &key,
+        Some(json!({"filterTypes": ["other.type"]})),
+    )
+    .await;
+    b.send(&key, &app, "a.b").await;
+    assert_eq!(b.deliveries(&key, &app, &second).await, 1, "edited");
+
+    // Disabled: the message is kept for it as failed (recoverable), not queued.
+    a.ok(
+        "PATCH",
+        &format!("/app/{app}/endpoint/{second}"),
+        &key,
+        Some(json!({"filterTypes": null, "disabled": true})),
+    )
+    .await;
+    b.send(&key, &app, "a.b").await;
+    let stats = b
+        .ok(
+            "GET",
+            &format!("/app/{app}/endpoint/{second}/stats"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (stats["fail"].as_i64(), stats["pending"].as_i64()),
+        (Some(1), Some(1)),
+        "disabled: {stats}"
+    );
+
+    // Deleted: a stale fan-out would insert a delivery for a missing endpoint.
+    let (status, _) = a
+        .call(
+            "DELETE",
+            &format!("/app/{app}/endpoint/{second}"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    b.send(&key, &app, "a.b").await;
+    assert_eq!(
+        b.deliveries(&key, &app, &first).await,
+        6,
+        "deleted; the others still get theirs"
+    );
+
+    // Revoked on one, refused by the other on its very next request.
+    let spare = a
+        .ok("POST", "/api-keys", &key, Some(json!({"name": "spare"})))
+        .await;
+    let spare_key = spare["key"].as_str().unwrap().to_string();
+    b.ok("GET", "/app", &spare_key, None).await;
+    a.call(
+        "DELETE",
+        &format!("/api-keys/{}", spare["id"].as_str().unwrap()),
+        &key,
+        None,
+    )
+    .await;
+    let (status, _) = b.call("GET", "/app", &spare_key, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked");
+
+    // The cache did serve: the other process's hits are counted.
+    let metrics = reqwest::get(format!("{}/metrics", two.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let hits: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("hookrelay_cache_requests_total{result=\"hit\"} "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(hits >= 6.0, "warm requests were served from Redis: {hits}");
+
+    // Nothing secret in Redis: no API key, signing secret or password.
+    let secret = a
+        .ok(
+            "GET",
+            &format!("/app/{app}/endpoint/{first}/secret"),
+            &key,
+            None,
+        )
+        .await["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dump = redis.dump();
+    assert!(!dump.is_empty(), "the cache is in this Redis");
+    for (k, v) in &dump {
+        for plain in [
+            key.as_str(),
+            spare_key.as_str(),
+            secret.as_str(),
+            PASSWORD,
+            "whsec_",
+            "hr_",
+        ] {
+            assert!(
+                !k.contains(plain) && !v.contains(plain),
+                "{plain:?} found in Redis at {k}"
+            );
+        }
+    }
+}
+
+/// `/health/ready`'s view of Redis on `server`.
+async fn redis_health(server: &Server) -> String {
+    let body: Value = reqwest::get(format!("{}/health/ready", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["redis"].as_str().unwrap().to_string()
+}
+
+async fn wait_for_redis(servers: &[&Server], want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for server in servers {
+        while redis_health(server).await != want {
+            assert!(Instant::now() < deadline, "Redis never reported {want}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hung_or_dead_redis_costs_no_request_and_serves_nothing_stale_after() {
+    let mut redis = RedisServer::start();
+    let db = PgDatabase::create();
+    let (one, two) = two_processes(&db, &redis, &[]);
+    let (a, b) = (Api::new(&one), Api::new(&two));
+    let key = a.signup("outage@example.com").await;
+    let app = a
+        .ok("POST", "/app", &key, Some(json!({"name": "Shop"})))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ep = a
+        .ok(
+            "POST",
+            &format!("/app/{app}/endpoint"),
+            &key,
+            Some(json!({"url": "https://one.example.com/hook"})),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let doomed = a
+        .ok("POST", "/api-keys", &key, Some(json!({"name": "doomed"})))
+        .await;
+    let doomed_key = doomed["key"].as_str().unwrap().to_string();
+    // Both processes have it cached.
+    a.ok("GET", "/app", &doomed_key, None).await;
+    b.ok("GET", "/app", &doomed_key, None).await;
+    b.send(&key, &app, "a.b").await;
+
+    // Hung: connections open, nothing answers. Requests go on from the database and
+    // each waits at most one short Redis timeout.
+    redis.pause();
+    let mut slowest = Duration::ZERO;
+    for _ in 0..10 {
+        let started = Instant::now();
+        b.send(&key, &app, "a.b").await;
+        a.ok("GET", "/app", &key, None).await;
+        slowest = slowest.max(started.elapsed());
+    }
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a hung Redis held a request for {slowest:?}"
+    );
+    assert_eq!(b.deliveries(&key, &app, &ep).await, 11, "nothing lost");
+    assert_eq!(redis_health(&two).await, "unavailable");
+    // A revocation the cache cannot hear of while Redis hangs.
+    let (status, _) = a
+        .call(
+            "DELETE",
+            &format!("/api-keys/{}", doomed["id"].as_str().unwrap()),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = b.call("GET", "/app", &doomed_key, None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "refused during the outage (from the database)"
+    );
+
+    // Back, with its data: the entry from before the outage must not be served.
+    redis.resume();
+    wait_for_redis(&[&one, &two], "ok").await;
+    for api in [&a, &b] {
+        let (status, _) = api.call("GET", "/app", &doomed_key, None).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "no stale key after the outage"
+        );
+    }
+
+    // Dead: killed, then started again empty on the same port.
+    redis.kill();
+    for _ in 0..5 {
+        b.send(&key, &app, "a.b").await;
+    }
+    assert_eq!(redis_health(&one).await, "unavailable");
+    redis.restart();
+    wait_for_redis(&[&one, &two], "ok").await;
+    b.send(&key, &app, "a.b").await;
+    assert_eq!(b.deliveries(&key, &app, &ep).await, 17, "nothing lost");
+    // And the cache is in use again: warm requests are hits.
+    let hits = || async {
+        let text = reqwest::get(format!("{}/metrics", two.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("hookrelay_cache_requests_total{result=\"hit\"} "))
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let before = hits().await;
+    b.send(&key, &app, "a.b").await;
+    b.send(&key, &app, "a.b").await;
+    assert!(hits().await > before, "the cache recovered by itself");
+}
+
+#[tokio::test]
+async fn the_rate_limit_is_shared_through_redis() {
+    let redis = RedisServer::start();
+    let db = PgDatabase::create();
+    let (one, two) = two_processes(&db, &redis, &[("HOOKRELAY_RATE_LIMIT", "5")]);
+    let (a, b) = (Api::new(&one), Api::new(&two));
+    let key = a.signup("limited@example.com").await;
+    // Per process, 10 each would pass (a burst of twice 5); shared, at most 5 per
+    // second, so at most 10 of 20 even across a second's boundary.
+    let mut passed = 0;
+    let mut limited = 0;
+    for n in 0..20 {
+        let api = if n % 2 == 0 { &a } else { &b };
+        match api.call("GET", "/app", &key, None).await.0 {
+            StatusCode::OK => passed += 1,
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        passed <= 10 && limited >= 10,
+        "passed {passed}, limited {limited}"
+    );
+}

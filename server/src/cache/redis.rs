@@ -1,0 +1,260 @@
+//! The cache shared through Redis.
+//!
+//! Layout (every key under `hookrelay:`): `epoch` (flushes everything when bumped),
+//! `gen:<key>` (bumped by each invalidation of `<key>`), and `v:<key>` = `{"e": epoch,
+//! "g": generation, "v": value}` with a TTL. A lookup is one `MGET epoch gen:<key>
+//! v:<key>`: a hit only when the value was stored under the current epoch and
+//! generation. A fill stores what the database said under the epoch and generation
+//! read *before* the database was asked, so a fill overtaken by an invalidation is
+//! stored under a stale generation and never served.
+//!
+//! Values are configuration (endpoint filters, app ids, which tenant a key hash
+//! belongs to): never a signing secret, an API key or a password.
+
+use std::{sync::Arc, time::Duration};
+
+use redis::{
+    AsyncCommands, Client,
+    aio::{ConnectionManager, ConnectionManagerConfig},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{Cacheable, breaker::Breaker};
+use crate::metrics::Metrics;
+
+/// The longest any request waits on Redis before going to the database.
+pub const CALL_TIMEOUT: Duration = Duration::from_millis(150);
+const VALUE_TTL_SECS: u64 = 300;
+/// Longer than a value's TTL: a generation that expires takes every value stored
+/// under it out of use (values under generation 0 are gone before it could reset).
+const GENERATION_TTL_SECS: i64 = 600;
+/// How often the prober tries a Redis that failed.
+const PROBE_EVERY: Duration = Duration::from_millis(100);
+const PREFIX: &str = "hookrelay:";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedisState {
+    Ok,
+    Unavailable,
+}
+
+/// The connection and its breaker, shared with other users of Redis.
+#[derive(Clone)]
+pub struct SharedRedis {
+    pub conn: ConnectionManager,
+    breaker: Arc<Breaker>,
+    metrics: Arc<Metrics>,
+}
+
+impl SharedRedis {
+    /// Runs one Redis call with the timeout, if the breaker lets it; a failure opens
+    /// the breaker. `None` = use the fallback.
+    pub async fn call<T, F, Fut>(&self, f: F) -> Option<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        if self.breaker.is_open() {
+            return None;
+        }
+        match tokio::time::timeout(CALL_TIMEOUT, f(self.conn.clone())).await {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
+                self.failed(&e.to_string());
+                None
+            }
+            Err(_) => {
+                self.failed("timed out");
+                None
+            }
+        }
+    }
+
+    fn failed(&self, why: &str) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.metrics.redis_errors.fetch_add(1, Relaxed);
+        if !self.breaker.is_open() {
+            tracing::warn!(
+                error = why,
+                "Redis call failed; using the database until it answers again"
+            );
+        }
+        self.breaker.trip();
+    }
+}
+
+#[derive(Clone)]
+pub struct RedisCache {
+    redis: SharedRedis,
+}
+
+/// The epoch and generation a lookup saw, for the fill that follows a miss.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    epoch: i64,
+    generation: i64,
+}
+
+pub enum Lookup<T> {
+    Hit(T),
+    Miss(Stamp),
+    /// Redis unusable: go to the database, and do not fill.
+    Unavailable,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored<V> {
+    e: i64,
+    g: i64,
+    v: V,
+}
+
+impl RedisCache {
+    pub fn new(url: &str, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+        let client = Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CALL_TIMEOUT))
+            .set_response_timeout(Some(CALL_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(10))
+            .set_max_delay(Duration::from_millis(100));
+        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        let cache = Self {
+            redis: SharedRedis {
+                conn,
+                breaker: Arc::new(Breaker::default()),
+                metrics,
+            },
+        };
+        tokio::spawn(cache.clone().probe());
+        Ok(cache)
+    }
+
+    pub fn shared(&self) -> SharedRedis {
+        self.redis.clone()
+    }
+
+    pub fn state(&self) -> RedisState {
+        if self.redis.breaker.usable() {
+            RedisState::Ok
+        } else {
+            RedisState::Unavailable
+        }
+    }
+
+    pub async fn get<T: Cacheable>(&self, key: &str) -> Lookup<T> {
+        if !self.redis.breaker.usable() {
+            return Lookup::Unavailable;
+        }
+        let keys = [
+            format!("{PREFIX}epoch"),
+            format!("{PREFIX}gen:{key}"),
+            format!("{PREFIX}v:{key}"),
+        ];
+        let found = self
+            .redis
+            .call(|mut c| async move {
+                c.mget::<_, (Option<i64>, Option<i64>, Option<String>)>(&keys)
+                    .await
+            })
+            .await;
+        let Some((epoch, generation, value)) = found else {
+            return Lookup::Unavailable;
+        };
+        let stamp = Stamp {
+            epoch: epoch.unwrap_or(0),
+            generation: generation.unwrap_or(0),
+        };
+        match value.and_then(|text| serde_json::from_str::<Stored<T>>(&text).ok()) {
+            Some(stored) if stored.e == stamp.epoch && stored.g == stamp.generation => {
+                Lookup::Hit(stored.v)
+            }
+            _ => Lookup::Miss(stamp),
+        }
+    }
+
+    /// Stores what the database said, off the request's path.
+    pub fn fill<T: Cacheable>(&self, key: &str, value: &T, stamp: Stamp) {
+        let Ok(text) = serde_json::to_string(&Stored {
+            e: stamp.epoch,
+            g: stamp.generation,
+            v: value,
+        }) else {
+            return;
+        };
+        let redis = self.redis.clone();
+        let key = format!("{PREFIX}v:{key}");
+        tokio::spawn(async move {
+            redis
+                .call(|mut c| async move { c.set_ex::<_, _, ()>(key, text, VALUE_TTL_SECS).await })
+                .await;
+        });
+    }
+
+    /// Bumps each key's generation. If Redis cannot be told, the breaker owes a flush
+    /// and keeps every lookup on the database until it is paid.
+    pub async fn invalidate(&self, keys: &[String]) {
+        let mut pipe = redis::pipe();
+        for key in keys {
+            let generation = format!("{PREFIX}gen:{key}");
+            pipe.incr(&generation, 1)
+                .ignore()
+                .expire(&generation, GENERATION_TTL_SECS)
+                .ignore();
+        }
+        let done = self
+            .redis
+            .call(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+            .await;
+        if done.is_none() {
+            tracing::warn!(
+                "a cache invalidation did not reach Redis; the cache will be flushed when Redis answers"
+            );
+            self.redis.breaker.owe_flush();
+        }
+    }
+
+    /// Closes the breaker once Redis answers, flushing first if a flush is owed.
+    async fn probe(self) {
+        loop {
+            tokio::time::sleep(PROBE_EVERY).await;
+            let breaker = &self.redis.breaker;
+            if breaker.usable() {
+                continue;
+            }
+            let conn = self.redis.conn.clone();
+            let owed = breaker.owes_flush();
+            let answered = tokio::time::timeout(CALL_TIMEOUT, async move {
+                let mut c = conn;
+                if owed {
+                    c.incr::<_, _, i64>(format!("{PREFIX}epoch"), 1)
+                        .await
+                        .map(|_| ())
+                } else {
+                    redis::cmd("PING")
+                        .query_async::<String>(&mut c)
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await;
+            if let Ok(Ok(())) = answered {
+                breaker.close(owed);
+                tracing::info!(flushed = owed, "Redis answers again; cache back in use");
+            }
+        }
+    }
+
+    /// A live check for `/health/ready`.
+    pub async fn ping(&self) -> bool {
+        let conn = self.redis.conn.clone();
+        matches!(
+            tokio::time::timeout(CALL_TIMEOUT, async move {
+                let mut c = conn;
+                redis::cmd("PING").query_async::<String>(&mut c).await
+            })
+            .await,
+            Ok(Ok(_))
+        )
+    }
+}
