@@ -9,6 +9,7 @@ mod m20261124_000001_tenants_users_api_keys;
 mod m20261124_000002_applications_endpoints_messages;
 mod m20261124_000003_state_changes;
 mod m20261124_000004_tenant_settings_fair_claim;
+mod m20261124_000005_alerts;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_applications_endpoints_messages::Migration),
             Box::new(m20261124_000003_state_changes::Migration),
             Box::new(m20261124_000004_tenant_settings_fair_claim::Migration),
+            Box::new(m20261124_000005_alerts::Migration),
         ]
     }
 }

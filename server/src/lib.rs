@@ -3,6 +3,7 @@
 //! The binary (`main.rs`) is a thin shell around [`startup::Application`]; everything
 //! is here so integration tests can build the same application on a free port.
 
+pub mod alerts;
 pub mod auth;
 pub mod cache;
 pub mod config;

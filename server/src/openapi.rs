@@ -74,6 +74,8 @@ pub struct HttpError {
         routes::event_types::delete_one,
         routes::settings::get_settings,
         routes::settings::put_settings,
+        routes::alerts::get_alerts,
+        routes::alerts::put_alerts,
     ),
     components(schemas(HttpError, crate::routes::pagination::Ordering)),
     modifiers(&CommonErrors),
@@ -85,6 +87,7 @@ pub struct HttpError {
         (name = "Message Attempt", description = "Delivery attempts"),
         (name = "Event Type", description = "The catalogue of event types"),
         (name = "Settings", description = "How the tenant's webhooks are sent"),
+        (name = "Alerts", description = "Email alerts about failing deliveries"),
     )
 )]
 pub struct ApiDoc;

@@ -83,6 +83,9 @@ impl Application {
             )
             .spawn()
         });
+        if state.settings.role.runs_workers() {
+            crate::alerts::Alerter::new(state.store.clone(), state.settings.clone())?.spawn();
+        }
         let server = http_server(state.clone(), listener)?;
         tracing::info!(
             role = ?state.settings.role,

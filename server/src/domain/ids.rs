@@ -59,6 +59,7 @@ prefixed_id!(MessageId, "msg_");
 prefixed_id!(DeliveryId, "dlv_");
 prefixed_id!(AttemptId, "atmpt_");
 prefixed_id!(StateChangeId, "sc_");
+prefixed_id!(AlertEmailId, "mail_");
 
 #[cfg(test)]
 mod tests {

@@ -15,8 +15,8 @@ pub use api_key::ApiKeyToken;
 pub use email::Email;
 pub use endpoint_url::{MAX_URL_LEN, URL_PATTERN, parse_endpoint_url};
 pub use ids::{
-    ApiKeyId, AppId, AttemptId, DeliveryId, EndpointId, EndpointSecretId, EventTypeId, MessageId,
-    StateChangeId, TenantId, UserId,
+    AlertEmailId, ApiKeyId, AppId, AttemptId, DeliveryId, EndpointId, EndpointSecretId,
+    EventTypeId, MessageId, StateChangeId, TenantId, UserId,
 };
 pub use names::{ApiKeyName, OrganizationName, parse_display_name};
 pub use password::{Password, PasswordHash};

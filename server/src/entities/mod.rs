@@ -1,6 +1,9 @@
 //! sea-orm entities: one file per table. Only `store/` queries them, so every query
 //! can be seen to be scoped by tenant.
 
+pub mod alert_email;
+pub mod alert_setting;
+pub mod alert_throttle;
 pub mod api_key;
 pub mod application;
 pub mod attempt;

@@ -1,5 +1,6 @@
 //! HTTP routes, one module per resource.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod applications;
 pub mod attempts;
@@ -46,6 +47,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
                             .configure(attempts::routes)
                             .configure(event_types::routes)
                             .configure(settings::routes)
+                            .configure(alerts::routes)
                             .default_service(web::to(fallback::api_not_found)),
                     ),
             )

@@ -4,6 +4,9 @@
 //! which adds `tenant_id = ?` to it.** The few unscoped entry points are the ones that
 //! cannot know the tenant yet: creating one (sign-up) and resolving an API key.
 
+mod alert_emails;
+mod alert_settings;
+mod alerts;
 mod api_keys;
 mod applications;
 mod attempts;
@@ -25,6 +28,8 @@ mod tenant_settings;
 
 use sea_orm::{DatabaseConnection, DbErr, SqlErr};
 
+pub use alert_settings::{ALERT_KINDS, AlertSettings};
+pub use alerts::{AlertEvent, ComposedEmail};
 pub use api_keys::{ApiKeyAuth, NewApiKey};
 pub use applications::{AppFields, AppPatch};
 pub use attempts::AttemptFilter;

@@ -1,7 +1,7 @@
 //! The alerts' outbox: `state_change` rows that attempts write (see `queue.rs`) and
 //! the alert mailer consumes.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 
 use super::{Store, StoreError};
 use crate::entities::state_change;
@@ -18,13 +18,10 @@ pub struct StateChangeRecord {
 }
 
 impl Store {
-    /// State changes the alert mailer has not handled yet, oldest first.
-    pub async fn unprocessed_state_changes(
-        &self,
-        limit: u64,
-    ) -> Result<Vec<state_change::Model>, StoreError> {
+    /// The first `limit` state changes, handled by the alerter or not, oldest first
+    /// (what the outbox holds; the alerter reads unhandled ones itself).
+    pub async fn state_changes(&self, limit: u64) -> Result<Vec<state_change::Model>, StoreError> {
         Ok(state_change::Entity::find()
-            .filter(state_change::Column::ProcessedAt.is_null())
             .order_by_asc(state_change::Column::Id)
             .limit(limit)
             .all(&self.db)

@@ -11,7 +11,7 @@ use crate::receiver::{Reply, TestReceiver};
 /// The alert outbox: (kind, endpoint id) of every unprocessed state change.
 async fn outbox(app: &TestApp) -> Vec<(String, String, Value)> {
     app.store
-        .unprocessed_state_changes(100)
+        .state_changes(100)
         .await
         .unwrap()
         .into_iter()
@@ -86,7 +86,7 @@ async fn an_exhausted_message_is_recorded_for_the_alerts() {
     let changes = wait_for_outbox(&app, 1).await;
     assert_eq!(changes[0].0, "message.exhausted", "{changes:?}");
     assert_eq!(changes[0].2["attempts"], 2);
-    let rows = app.store.unprocessed_state_changes(10).await.unwrap();
+    let rows = app.store.state_changes(10).await.unwrap();
     assert_eq!(rows[0].message_id.as_deref(), Some(msg.as_str()));
 }
 

@@ -137,6 +137,11 @@ impl TestApp {
         }
     }
 
+    /// `HOOKRELAY_DATA_DIR` of this app.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod alerts;
 mod api_keys;
 mod applications;
 mod cache;
@@ -28,4 +29,5 @@ mod query_plans;
 mod receiver;
 mod retention;
 mod signup;
+mod smtp_sink;
 mod tenant_isolation;
