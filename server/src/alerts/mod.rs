@@ -17,8 +17,12 @@ pub use mailer::Mailer;
 const TICK: Duration = Duration::from_millis(500);
 /// Held-back counts are checked this often (every this many ticks).
 const SUMMARY_EVERY_TICKS: u32 = 10;
-/// A claimed email's lease: longer than one SMTP attempt can take.
-const LEASE: Duration = Duration::from_secs(60);
+/// A claimed email's lease: longer than one SMTP exchange can take (each of its
+/// steps is bounded by the 10 s SMTP timeout). Emails are claimed one at a time, so a
+/// slow server cannot make a batch outlive its lease and be sent twice.
+const LEASE: Duration = Duration::from_secs(300);
+/// Emails sent per round at most.
+const PER_ROUND: usize = 20;
 /// Retry backoff: 1 s doubling up to 5 min, for as long as it takes.
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
 
@@ -85,14 +89,17 @@ impl Alerter {
 
     async fn send_due(&self) {
         let lease = chrono::Duration::from_std(LEASE).expect("fits");
-        let emails = match self.store.claim_alert_emails(&self.owner, lease, 20).await {
-            Ok(emails) => emails,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not claim alert emails");
-                return;
-            }
-        };
-        for email in emails {
+        for _ in 0..PER_ROUND {
+            let email = match self.store.claim_alert_emails(&self.owner, lease, 1).await {
+                Ok(mut emails) => match emails.pop() {
+                    Some(email) => email,
+                    None => return,
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim alert emails");
+                    return;
+                }
+            };
             match self.mailer.send(&self.settings.mail_from, &email).await {
                 Ok(()) => {
                     tracing::info!(email = %email.id, "alert email sent");

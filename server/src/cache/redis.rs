@@ -1,7 +1,8 @@
 //! The cache shared through Redis.
 //!
 //! Layout (every key under `hookrelay:`): `epoch` (flushes everything when bumped),
-//! `gen:<key>` (bumped by each invalidation of `<key>`), and `v:<key>` = `{"e": epoch,
+//! `gen:<key>` (a fresh random value set by each invalidation of `<key>`: never a value
+//! it had before, even after the key expired), and `v:<key>` = `{"e": epoch,
 //! "g": generation, "v": value}` with a TTL. A lookup is one `MGET epoch gen:<key>
 //! v:<key>`: a hit only when the value was stored under the current epoch and
 //! generation. A fill stores what the database said under the epoch and generation
@@ -25,8 +26,8 @@ use crate::metrics::Metrics;
 /// The longest any request waits on Redis before going to the database.
 pub const CALL_TIMEOUT: Duration = Duration::from_millis(150);
 const VALUE_TTL_SECS: u64 = 300;
-/// Longer than a value's TTL: a generation that expires takes every value stored
-/// under it out of use (values under generation 0 are gone before it could reset).
+/// Longer than a value's TTL: a generation that expires reads as 0 again, and any
+/// value stored under 0 predates the invalidation that set it, so it has expired.
 const GENERATION_TTL_SECS: i64 = 600;
 /// How often the prober tries a Redis that failed.
 const PROBE_EVERY: Duration = Duration::from_millis(100);
@@ -196,11 +197,15 @@ impl RedisCache {
     pub async fn invalidate(&self, keys: &[String]) {
         let mut pipe = redis::pipe();
         for key in keys {
-            let generation = format!("{PREFIX}gen:{key}");
-            pipe.incr(&generation, 1)
-                .ignore()
-                .expire(&generation, GENERATION_TTL_SECS)
-                .ignore();
+            // Random, not incremented: a counter that expired and restarted could
+            // reach a value an old entry was stored under.
+            let fresh = (rand::random::<u64>() >> 1).max(1) as i64;
+            pipe.set_ex(
+                format!("{PREFIX}gen:{key}"),
+                fresh,
+                GENERATION_TTL_SECS as u64,
+            )
+            .ignore();
         }
         let done = self
             .redis
@@ -223,10 +228,10 @@ impl RedisCache {
                 continue;
             }
             let conn = self.redis.conn.clone();
-            let owed = breaker.owes_flush();
+            let owed = breaker.debt();
             let answered = tokio::time::timeout(CALL_TIMEOUT, async move {
                 let mut c = conn;
-                if owed {
+                if owed > 0 {
                     c.incr::<_, _, i64>(format!("{PREFIX}epoch"), 1)
                         .await
                         .map(|_| ())
@@ -240,7 +245,7 @@ impl RedisCache {
             .await;
             if let Ok(Ok(())) = answered {
                 breaker.close(owed);
-                tracing::info!(flushed = owed, "Redis answers again; cache back in use");
+                tracing::info!(flushed = owed > 0, "Redis answers again; cache back in use");
             }
         }
     }

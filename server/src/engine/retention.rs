@@ -21,8 +21,8 @@ pub async fn purge_once(
     retention: Duration,
     mark: &mut Watermark,
 ) -> Result<Purged, StoreError> {
-    let cutoff =
-        Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    let cutoff = Utc::now()
+        - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(36_500));
     store.purge_batch(cutoff, BATCH, mark).await
 }
 

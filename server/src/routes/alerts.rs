@@ -35,9 +35,9 @@ pub struct AlertsOut {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertsIn {
-    #[schema(max_items = 20, value_type = Vec<String>)]
+    #[schema(schema_with = super::schemas::mail_recipients)]
     recipients: Vec<String>,
-    #[schema(value_type = Vec<String>)]
+    #[schema(schema_with = super::schemas::alert_kinds)]
     kinds: Vec<String>,
     /// 60 to 604800; absent or null = the server's HOOKRELAY_ALERT_THROTTLE.
     #[serde(default, deserialize_with = "super::fields::whole_number")]
@@ -56,7 +56,16 @@ impl AlertsIn {
         let mut recipients = Vec::new();
         for address in &self.recipients {
             let email = Email::parse(address)
-                .map_err(|m| ApiError::validation("recipients", format!("{address:?}: {m}")))?;
+                .ok()
+                // What lettre can address (RFC 5321 local part and domain), so a
+                // saved recipient can always be sent to.
+                .filter(|_| address.len() <= 254 && address.parse::<lettre::Address>().is_ok())
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        "recipients",
+                        format!("{address:?} is not a plain email address (local@domain)"),
+                    )
+                })?;
             if !recipients.contains(&email.as_str().to_string()) {
                 recipients.push(email.as_str().to_string());
             }

@@ -55,6 +55,32 @@ pub fn retry_schedule() -> ArrayBuilder {
     ))
 }
 
+pub fn mail_recipients() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .schema_type(Type::Array)
+        .items(ArrayItems::RefOrSchema(Box::new(RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Email,
+                )))
+                .max_length(Some(254))
+                .into(),
+        ))))
+        .max_items(Some(20))
+}
+
+pub fn alert_kinds() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .schema_type(Type::Array)
+        .items(ArrayItems::RefOrSchema(Box::new(RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(crate::store::ALERT_KINDS))
+                .into(),
+        ))))
+}
+
 pub fn channels() -> ArrayBuilder {
     nullable_list(patterned_string(CHANNEL_PATTERN, 128), Some(10))
 }

@@ -1,16 +1,19 @@
 //! From state changes to queued emails, once each, throttled (SPEC §7).
 //!
-//! `turn_state_changes_into_emails` takes unhandled `state_change` rows (PostgreSQL:
-//! `FOR UPDATE SKIP LOCKED`, so concurrent processes split them), and in **one
-//! transaction** marks them handled, updates the per-endpoint-and-kind throttle, and
-//! queues the emails: a crash before the commit leaves everything to do again, after
-//! it nothing is done twice. Events inside a throttle window are counted, and the
+//! `turn_state_changes_into_emails` takes unhandled `state_change` rows, each claimed
+//! by a conditional update (so of concurrent processes one handles it), and in **one
+//! transaction** marks them handled, updates the per-endpoint-and-kind throttle
+//! (locked), and queues the emails: a crash before the commit leaves everything to do
+//! again, after it nothing is done twice. Events inside a throttle window are counted, and the
 //! count goes out as a summary once the window is over (`summarize_held_back`).
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, OnConflict},
 };
 
 use super::{Store, StoreError, json_text};
@@ -54,6 +57,11 @@ pub struct AlertPolicy {
     pub window: Duration,
 }
 
+/// `last_sent_at` of a throttle that never sent: the epoch.
+fn never() -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH
+}
+
 impl Store {
     /// Handles up to `limit` state changes; returns how many emails were queued.
     pub async fn turn_state_changes_into_emails(
@@ -90,41 +98,46 @@ impl Store {
                 txn.commit().await?;
                 continue;
             }
-            let throttle = alert_throttle::Entity::find_by_id((
-                change.endpoint_id.clone(),
-                change.kind.clone(),
-            ))
-            .one(&txn)
-            .await?;
-            let held_back = match &throttle {
-                Some(t) if now - t.last_sent_at < policy.window => {
-                    let mut active: alert_throttle::ActiveModel = t.clone().into();
-                    active.suppressed = Set(t.suppressed + 1);
-                    active.last_detail = Set(Some(change.detail.clone()));
-                    active.update(&txn).await?;
-                    txn.commit().await?;
-                    continue;
-                }
-                Some(t) => t.suppressed,
-                None => 0,
-            };
-            let since = throttle
-                .as_ref()
-                .map_or(change.created_at, |t| t.last_sent_at);
-            let row = alert_throttle::ActiveModel {
-                endpoint_id: Set(change.endpoint_id.clone()),
-                kind: Set(change.kind.clone()),
-                tenant_id: Set(change.tenant_id.clone()),
-                app_id: Set(change.app_id.clone()),
-                last_sent_at: Set(now),
-                suppressed: Set(0),
-                last_detail: Set(None),
-            };
-            if throttle.is_some() {
-                row.update(&txn).await?;
-            } else {
-                row.insert(&txn).await?;
+            let throttle = self.lock_throttle(&txn, &change).await?;
+            let key = (
+                alert_throttle::Column::EndpointId.eq(change.endpoint_id.as_str()),
+                alert_throttle::Column::Kind.eq(change.kind.as_str()),
+            );
+            if now - throttle.last_sent_at < policy.window {
+                // Held back: counted (relative to the locked row) for the summary.
+                alert_throttle::Entity::update_many()
+                    .col_expr(
+                        alert_throttle::Column::Suppressed,
+                        Expr::col(alert_throttle::Column::Suppressed).add(1),
+                    )
+                    .col_expr(
+                        alert_throttle::Column::LastDetail,
+                        Expr::value(Some(change.detail.clone())),
+                    )
+                    .filter(key.0)
+                    .filter(key.1)
+                    .exec(&txn)
+                    .await?;
+                txn.commit().await?;
+                continue;
             }
+            alert_throttle::Entity::update_many()
+                .col_expr(alert_throttle::Column::LastSentAt, Expr::value(now))
+                .col_expr(alert_throttle::Column::Suppressed, Expr::value(0))
+                .col_expr(
+                    alert_throttle::Column::LastDetail,
+                    Expr::value(Option::<String>::None),
+                )
+                .filter(key.0)
+                .filter(key.1)
+                .exec(&txn)
+                .await?;
+            let held_back = throttle.suppressed;
+            let since = if throttle.last_sent_at == never() {
+                change.created_at
+            } else {
+                throttle.last_sent_at
+            };
             let event = self
                 .alert_event(&txn, &change, held_back as i64, since, false)
                 .await?;
@@ -200,6 +213,39 @@ impl Store {
             queued += 1;
         }
         Ok(queued)
+    }
+
+    /// The throttle row of the change's endpoint and kind, created if missing and
+    /// locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's writer
+    /// lock is already held), so concurrent alerters decide one after the other.
+    async fn lock_throttle(
+        &self,
+        txn: &DatabaseTransaction,
+        change: &state_change::Model,
+    ) -> Result<alert_throttle::Model, StoreError> {
+        use alert_throttle::Column;
+        alert_throttle::Entity::insert(alert_throttle::ActiveModel {
+            endpoint_id: Set(change.endpoint_id.clone()),
+            kind: Set(change.kind.clone()),
+            tenant_id: Set(change.tenant_id.clone()),
+            app_id: Set(change.app_id.clone()),
+            last_sent_at: Set(never()),
+            suppressed: Set(0),
+            last_detail: Set(None),
+        })
+        .on_conflict(
+            OnConflict::columns([Column::EndpointId, Column::Kind])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        let mut find =
+            alert_throttle::Entity::find_by_id((change.endpoint_id.clone(), change.kind.clone()));
+        if txn.get_database_backend() == DbBackend::Postgres {
+            find = find.lock_exclusive();
+        }
+        find.one(txn).await?.ok_or(StoreError::NotFound)
     }
 
     async fn alert_policy(

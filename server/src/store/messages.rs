@@ -41,16 +41,38 @@ pub async fn notify_workers(db: &impl ConnectionTrait) -> Result<(), StoreError>
 
 const EVENT_ID_TAKEN: &str = "a message with this eventId already exists in this application";
 
-/// Does `ep` want a message of `event_type` on `channels`? An endpoint without an
-/// event-type filter takes every type; one with channels takes only messages on one
-/// of them. (Disabled or not: see `accept_message`.)
-pub fn endpoint_wants(ep: &endpoint::Model, event_type: &str, channels: Option<&[String]>) -> bool {
-    let types: Vec<String> = json_text::from_text(ep.event_types.as_deref());
-    if !types.is_empty() && !types.iter().any(|t| t == event_type) {
-        return false;
+/// What fan-out needs of an endpoint, and all the cache keeps of it: no URL, no
+/// headers (they may carry credentials), no secret.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct FanoutTarget {
+    pub id: String,
+    pub disabled: bool,
+    pub event_types: Vec<String>,
+    pub channels: Vec<String>,
+}
+
+impl From<endpoint::Model> for FanoutTarget {
+    fn from(ep: endpoint::Model) -> Self {
+        Self {
+            id: ep.id,
+            disabled: ep.disabled,
+            event_types: json_text::from_text(ep.event_types.as_deref()),
+            channels: json_text::from_text(ep.channels.as_deref()),
+        }
     }
-    let wanted: Vec<String> = json_text::from_text(ep.channels.as_deref());
-    wanted.is_empty() || channels.is_some_and(|cs| cs.iter().any(|c| wanted.contains(c)))
+}
+
+impl FanoutTarget {
+    /// Does it want a message of `event_type` on `channels`? An endpoint without an
+    /// event-type filter takes every type; one with channels takes only messages on
+    /// one of them. (Disabled or not: see `accept_message`.)
+    pub fn wants(&self, event_type: &str, channels: Option<&[String]>) -> bool {
+        if !self.event_types.is_empty() && !self.event_types.iter().any(|t| t == event_type) {
+            return false;
+        }
+        self.channels.is_empty()
+            || channels.is_some_and(|cs| cs.iter().any(|c| self.channels.contains(c)))
+    }
 }
 
 impl TenantScope<'_> {
@@ -65,20 +87,24 @@ impl TenantScope<'_> {
     ) -> Result<message::Model, StoreError> {
         // The hot read of every accept: from the cache when warm.
         let key = crate::cache::keys::fanout(self.tenant_id.as_str(), &app.id);
-        let endpoints: Vec<endpoint::Model> = self
+        let endpoints: Vec<FanoutTarget> = self
             .cache
             .get_or_load(&key, || async {
-                endpoint::Entity::find()
-                    .filter(endpoint::Column::TenantId.eq(self.tenant_id.as_str()))
-                    .filter(endpoint::Column::AppId.eq(app.id.as_str()))
-                    .all(self.db)
-                    .await
-                    .map_err(StoreError::from)
+                Ok::<_, StoreError>(
+                    endpoint::Entity::find()
+                        .filter(endpoint::Column::TenantId.eq(self.tenant_id.as_str()))
+                        .filter(endpoint::Column::AppId.eq(app.id.as_str()))
+                        .all(self.db)
+                        .await?
+                        .into_iter()
+                        .map(FanoutTarget::from)
+                        .collect(),
+                )
             })
             .await?;
-        let targets: Vec<&endpoint::Model> = endpoints
+        let targets: Vec<&FanoutTarget> = endpoints
             .iter()
-            .filter(|ep| endpoint_wants(ep, &new.event_type, new.channels.as_deref()))
+            .filter(|ep| ep.wants(&new.event_type, new.channels.as_deref()))
             .collect();
         let txn = self.db.begin().await?;
         let msg = self.insert_message(&txn, app, new).await?;
