@@ -2,11 +2,15 @@
 //!
 //! One crate, two builds: with `ssr` it is linked into the server, which renders every
 //! page to HTML; with `hydrate` it is compiled to wasm32 and takes over that HTML in the
-//! browser. This crate never depends on `server`: whatever it needs from the backend it
-//! will reach through server functions whose bodies the server provides.
+//! browser. This crate never depends on `server`: it defines what it needs as the
+//! [`backend::Backend`] trait, which the server implements and provides as context to
+//! the server functions (`server_fns/`).
 
 pub mod app;
+pub mod backend;
+pub mod components;
 pub mod pages;
+pub mod server_fns;
 
 pub use app::{App, shell};
 

@@ -10,6 +10,7 @@ mod m20261124_000002_applications_endpoints_messages;
 mod m20261124_000003_state_changes;
 mod m20261124_000004_tenant_settings_fair_claim;
 mod m20261124_000005_alerts;
+mod m20261124_000006_dashboard_sessions;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_state_changes::Migration),
             Box::new(m20261124_000004_tenant_settings_fair_claim::Migration),
             Box::new(m20261124_000005_alerts::Migration),
+            Box::new(m20261124_000006_dashboard_sessions::Migration),
         ]
     }
 }

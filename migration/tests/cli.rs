@@ -54,5 +54,5 @@ async fn up_creates_the_schema_and_is_idempotent() {
         ))
         .await
         .unwrap();
-    assert_eq!(applied.len(), 5, "each migration recorded once");
+    assert_eq!(applied.len(), 6, "each migration recorded once");
 }

@@ -127,6 +127,9 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     let max_body = state.settings.max_body;
     let serves_api = state.settings.role.serves_http_api();
     let leptos_options = dashboard::leptos_options();
+    let dashboard_backend: frontend::backend::SharedBackend = Arc::new(
+        dashboard::backend::DashboardBackend::new(state.store.clone(), state.settings.clone()),
+    );
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let app = App::new()
@@ -142,7 +145,10 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
         if serves_api {
             app.configure(routes::api)
                 .route("/docs", web::get().to(crate::docs::docs_page))
-                .configure(dashboard::configure(leptos_options.clone()))
+                .configure(dashboard::configure(
+                    leptos_options.clone(),
+                    dashboard_backend.clone(),
+                ))
                 .default_service(dashboard::not_found_page(leptos_options.clone()))
         } else {
             // A worker-only process answers health checks and nothing else.

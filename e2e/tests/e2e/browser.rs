@@ -12,13 +12,13 @@ use serde_json::json;
 use crate::support::{Server, free_port};
 
 /// chromedriver on a free port, killed on drop.
-struct ChromeDriver {
+pub(crate) struct ChromeDriver {
     port: u16,
     child: Child,
 }
 
 impl ChromeDriver {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = free_port();
         let child = Command::new(&binary)
@@ -37,7 +37,7 @@ impl ChromeDriver {
         Self { port, child }
     }
 
-    async fn browser(&self, javascript: bool) -> Client {
+    pub(crate) async fn browser(&self, javascript: bool) -> Client {
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let profile = tempfile::tempdir().unwrap().keep();
         let mut caps = serde_json::Map::new();
@@ -73,7 +73,7 @@ impl Drop for ChromeDriver {
     }
 }
 
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     // <target>/<profile>/deps/e2e-<hash> → <target>/screenshots
     let exe = std::env::current_exe().unwrap();
     let dir = exe.ancestors().nth(3).unwrap().join("screenshots");

@@ -6,6 +6,7 @@ mod support;
 mod binary;
 mod browser;
 mod crash;
+mod dashboard_flow;
 mod python_clients;
 mod redis_cache;
 mod redis_server;

@@ -12,6 +12,7 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <h1>"hookrelay"</h1>
         <p>"Webhooks, signed, retried and logged."</p>
+        <p><a href="/login">"Log in"</a> " · " <a href="/signup">"Sign up"</a></p>
         <p id="hydration-state" data-hydrated=move || hydrated.get().to_string()>
             {move || if hydrated.get() { "interactive" } else { "static" }}
         </p>

@@ -1,4 +1,9 @@
 //! One module per page.
 
+pub mod alerts;
+pub mod api_keys;
+pub mod apps;
 pub mod home;
+pub mod login;
 pub mod not_found;
+pub mod signup;

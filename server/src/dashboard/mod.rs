@@ -2,10 +2,14 @@
 //! browser bundle built by `build.rs` and served from memory.
 
 mod assets;
+pub mod backend;
 
 use actix_web::web;
-use frontend::{App, shell};
-use leptos::config::{Env, LeptosOptions};
+use frontend::{App, backend::SharedBackend, shell};
+use leptos::{
+    config::{Env, LeptosOptions},
+    prelude::provide_context,
+};
 use leptos_actix::{LeptosRoutes, generate_route_list};
 
 /// URL path under which the bundle is served (`/pkg/<name>.js`).
@@ -22,15 +26,31 @@ pub fn leptos_options() -> LeptosOptions {
         .build()
 }
 
-/// Registers the bundle's files and every page of the router.
-pub fn configure(options: LeptosOptions) -> impl FnOnce(&mut web::ServiceConfig) {
+/// Registers the bundle's files, the server functions (`/dash/…`) and every page of
+/// the router, each with the backend in its context.
+pub fn configure(
+    options: LeptosOptions,
+    backend: SharedBackend,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         let routes = generate_route_list(App);
-        cfg.app_data(web::Data::new(options.clone())).route(
-            &format!("/{PKG_DIR}/{{file}}"),
-            web::get().to(assets::serve),
+        let for_fns = backend.clone();
+        cfg.app_data(web::Data::new(options.clone()))
+            .route(
+                &format!("/{PKG_DIR}/{{file}}"),
+                web::get().to(assets::serve),
+            )
+            .route(
+                &format!("{}/{{tail:.*}}", frontend::server_fns::PREFIX),
+                leptos_actix::handle_server_fns_with_context(move || {
+                    provide_context(for_fns.clone())
+                }),
+            );
+        cfg.leptos_routes_with_context(
+            routes,
+            move || provide_context(backend.clone()),
+            move || shell(options.clone()),
         );
-        cfg.leptos_routes(routes, move || shell(options.clone()));
     }
 }
 

@@ -7,6 +7,7 @@ pub mod alert_throttle;
 pub mod api_key;
 pub mod application;
 pub mod attempt;
+pub mod dashboard_session;
 pub mod delivery;
 pub mod endpoint;
 pub mod endpoint_secret;

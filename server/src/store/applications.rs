@@ -13,7 +13,7 @@ use crate::domain::AppId;
 use crate::entities::application::{self, Column, Entity};
 
 /// Validated fields of an application, as created or fully replaced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct AppFields {
     pub uid: Option<String>,
     pub name: String,

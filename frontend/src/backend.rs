@@ -1,0 +1,152 @@
+//! What the dashboard needs from the server, as a trait the server implements
+//! (`hookrelay::dashboard::backend`) and provides as context: the frontend never
+//! depends on the server crate. Only the SSR build has it; the browser reaches it
+//! through the server functions in `server_fns/`.
+
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user, as pages see them (never the session cookie).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub email: String,
+    pub organization: String,
+    /// Put in every state-changing form; checked by every server function.
+    pub csrf: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppRow {
+    pub id: String,
+    pub name: String,
+    pub uid: Option<String>,
+    pub created: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub recipients: Vec<String>,
+    pub kinds: Vec<String>,
+    pub throttle_minutes: i64,
+}
+
+/// The alert kinds and how the page names them.
+pub const ALERT_KINDS: [(&str, &str); 4] = [
+    ("endpoint.failing", "An endpoint starts failing"),
+    ("message.exhausted", "A message exhausts its retries"),
+    ("endpoint.disabled", "An endpoint is disabled"),
+    ("endpoint.recovered", "An endpoint recovers"),
+];
+
+/// A refusal the page shows next to `field` (or at the top of the form when `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn on(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+
+    pub fn form(message: impl Into<String>) -> Self {
+        Self {
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use server_side::*;
+
+#[cfg(feature = "ssr")]
+mod server_side {
+    use std::{future::Future, pin::Pin, sync::Arc};
+
+    use super::*;
+
+    pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+    /// A signed-in session as the backend knows it.
+    #[derive(Debug, Clone)]
+    pub struct Session {
+        pub user: User,
+        /// The tenant, opaque to the frontend.
+        pub tenant: String,
+    }
+
+    /// The server's side of the dashboard. Every method taking a `Session` acts within
+    /// that session's tenant only.
+    pub trait Backend: Send + Sync + 'static {
+        /// Creates the organization and its first user; the new session's cookie.
+        fn signup(
+            &self,
+            organization: String,
+            email: String,
+            password: String,
+        ) -> BoxFuture<'_, Result<String, FieldError>>;
+        /// The new session's cookie; refused when wrong or rate-limited (`client` is
+        /// the address the attempt came from).
+        fn login(
+            &self,
+            email: String,
+            password: String,
+            client: String,
+        ) -> BoxFuture<'_, Result<String, FieldError>>;
+        fn session(&self, cookie: String) -> BoxFuture<'_, Option<Session>>;
+        fn logout(&self, cookie: String) -> BoxFuture<'_, ()>;
+        /// Whether cookies must be `Secure` (served over https).
+        fn secure_cookies(&self) -> bool;
+
+        fn apps(&self, session: Session) -> BoxFuture<'_, Result<Vec<AppRow>, FieldError>>;
+        fn create_app(
+            &self,
+            session: Session,
+            name: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+        fn rename_app(
+            &self,
+            session: Session,
+            id: String,
+            name: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+        fn delete_app(&self, session: Session, id: String)
+        -> BoxFuture<'_, Result<(), FieldError>>;
+
+        fn api_keys(&self, session: Session) -> BoxFuture<'_, Result<Vec<ApiKeyRow>, FieldError>>;
+        /// The new key, in plain: shown once.
+        fn create_api_key(
+            &self,
+            session: Session,
+            name: String,
+        ) -> BoxFuture<'_, Result<String, FieldError>>;
+        fn revoke_api_key(
+            &self,
+            session: Session,
+            id: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+
+        fn alerts(&self, session: Session) -> BoxFuture<'_, Result<AlertView, FieldError>>;
+        fn set_alerts(
+            &self,
+            session: Session,
+            settings: AlertView,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+    }
+
+    /// How the server provides it (`provide_context`).
+    pub type SharedBackend = Arc<dyn Backend>;
+}

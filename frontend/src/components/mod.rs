@@ -1,0 +1,4 @@
+//! Pieces every page uses.
+
+pub mod authed;
+pub mod field_error;
