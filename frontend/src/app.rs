@@ -3,13 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Style, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 use crate::pages::{
-    alerts::AlertsPage, api_keys::ApiKeysPage, apps::AppsPage, home::HomePage, login::LoginPage,
-    not_found::NotFound, signup::SignupPage,
+    alerts::AlertsPage, api_keys::ApiKeysPage, apps::AppsPage, endpoint::EndpointPage,
+    endpoints::EndpointsPage, home::HomePage, login::LoginPage, not_found::NotFound,
+    signup::SignupPage,
 };
 
 /// The whole HTML document, rendered on the server around [`App`].
@@ -47,6 +48,12 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("apps") view=AppsPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("apps"), ParamSegment("app")) view=EndpointsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("apps"), ParamSegment("app"), StaticSegment("endpoints"), ParamSegment("endpoint"))
+                        view=EndpointPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
                 </Routes>
@@ -79,6 +86,11 @@ table.list th,table.list td{padding:8px;border-bottom:1px solid #eee;text-align:
 .notice{background:#fff8e1;border:1px solid #f0c36d;padding:8px 12px;border-radius:6px;word-break:break-all}
 .empty{color:#555;font-style:italic}
 .saved{color:#1e7d32}
+.enabled{color:#1e7d32}.disabled{color:#b3261e}
+tr.failed td:nth-child(2){color:#b3261e}
+h1.url{word-break:break-all;font-size:22px}
+.hint{font-size:13px;color:#555}
+select{font:inherit;padding:6px}
 fieldset{border:1px solid #dde;border-radius:6px}
 .check{flex-direction:row;align-items:center}
 @media (max-width:600px){table.list thead{display:none}table.list td{display:block;border:0}table.list tr{display:block;border-bottom:1px solid #ddd}}

@@ -38,6 +38,47 @@ pub struct AlertView {
     pub throttle_minutes: i64,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointRow {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    pub disabled: bool,
+    /// Empty: every event type.
+    pub event_types: Vec<String>,
+    /// Deliveries that finished in the last 24 h, and the share that succeeded (%).
+    pub finished_24h: u64,
+    pub success_rate_24h: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptRow {
+    pub id: String,
+    pub message_id: String,
+    pub when: String,
+    pub succeeded: bool,
+    /// 0 when no response came back.
+    pub status_code: i32,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointDetail {
+    pub app: AppRow,
+    pub endpoint: EndpointRow,
+    /// `whsec_abcd…`, or the whole secret when the page asked to reveal it.
+    pub secret: String,
+    pub revealed: bool,
+    pub pending: u64,
+    pub failed: u64,
+    /// Newest first.
+    pub attempts: Vec<AttemptRow>,
+}
+
+/// `FieldError::field` of "there is no such thing (for you)": the page answers 404.
+pub const NOT_FOUND: &str = "not_found";
+
 /// The alert kinds and how the page names them.
 pub const ALERT_KINDS: [(&str, &str); 4] = [
     ("endpoint.failing", "An endpoint starts failing"),
@@ -138,6 +179,64 @@ mod server_side {
             session: Session,
             id: String,
         ) -> BoxFuture<'_, Result<(), FieldError>>;
+
+        fn app(&self, session: Session, app: String) -> BoxFuture<'_, Result<AppRow, FieldError>>;
+        fn endpoints(
+            &self,
+            session: Session,
+            app: String,
+        ) -> BoxFuture<'_, Result<Vec<EndpointRow>, FieldError>>;
+        /// `event_types`: comma-separated names, empty for all.
+        fn create_endpoint(
+            &self,
+            session: Session,
+            app: String,
+            url: String,
+            description: String,
+            event_types: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+        fn set_endpoint_disabled(
+            &self,
+            session: Session,
+            app: String,
+            endpoint: String,
+            disabled: bool,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+        fn delete_endpoint(
+            &self,
+            session: Session,
+            app: String,
+            endpoint: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+        fn endpoint(
+            &self,
+            session: Session,
+            app: String,
+            endpoint: String,
+            reveal: bool,
+        ) -> BoxFuture<'_, Result<EndpointDetail, FieldError>>;
+        /// A new signing secret; the old one stays valid for 24 h.
+        fn rotate_secret(
+            &self,
+            session: Session,
+            app: String,
+            endpoint: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+        fn send_test(
+            &self,
+            session: Session,
+            app: String,
+            endpoint: String,
+            event_type: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+        /// Queues again what failed in the last `hours`; how many.
+        fn recover(
+            &self,
+            session: Session,
+            app: String,
+            endpoint: String,
+            hours: i64,
+        ) -> BoxFuture<'_, Result<u64, FieldError>>;
 
         fn alerts(&self, session: Session) -> BoxFuture<'_, Result<AlertView, FieldError>>;
         fn set_alerts(

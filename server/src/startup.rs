@@ -127,9 +127,8 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     let max_body = state.settings.max_body;
     let serves_api = state.settings.role.serves_http_api();
     let leptos_options = dashboard::leptos_options();
-    let dashboard_backend: frontend::backend::SharedBackend = Arc::new(
-        dashboard::backend::DashboardBackend::new(state.store.clone(), state.settings.clone()),
-    );
+    let dashboard_backend: frontend::backend::SharedBackend =
+        Arc::new(dashboard::backend::DashboardBackend::new(&state));
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let app = App::new()

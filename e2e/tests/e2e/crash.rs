@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::support::{PgDatabase, Server};
 
 /// A receiver answering 200 at once, remembering each `webhook-id` it saw.
-fn recording_receiver() -> (String, Arc<Mutex<HashSet<String>>>) {
+pub(crate) fn recording_receiver() -> (String, Arc<Mutex<HashSet<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(HashSet::new()));

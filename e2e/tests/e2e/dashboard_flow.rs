@@ -98,7 +98,8 @@ impl Page<'_> {
 }
 
 async fn flow(javascript: bool) {
-    let server = Server::start(&[]);
+    let server = Server::start(&[("HOOKRELAY_ALLOW_PRIVATE_CIDRS", "127.0.0.0/8")]);
+    let (receiver, received) = crate::crash::recording_receiver();
     let driver = ChromeDriver::start();
     let browser = driver.browser(javascript).await;
     let label = if javascript { "js" } else { "nojs" };
@@ -131,6 +132,77 @@ async fn flow(javascript: bool) {
     page.click("#apps button[type=submit]").await;
     page.wait_text("Acme Store").await;
     assert_eq!(page.path().await, "/apps");
+
+    // Endpoints: register one at a real receiver, see it listed, open its page.
+    page.click("#apps a.name").await;
+    page.wait_text("No endpoints yet").await;
+    // Valid for the browser, refused by the server (only http and https).
+    page.fill("#endpoint-url", "ftp://example.com/hook").await;
+    page.click("#add-endpoint").await;
+    page.wait("p.error[data-field=url]").await;
+    page.fill("#endpoint-url", &receiver).await;
+    page.click("#add-endpoint").await;
+    page.wait("#endpoints").await;
+    page.shoot("endpoints").await;
+    page.click("#endpoints a").await;
+    page.wait("#send-test").await;
+    page.wait_text("No attempts yet").await;
+
+    // A test event arrives at the receiver and its attempt shows on the page.
+    page.click("#send-test").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while received.lock().unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the test event never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let endpoint_page = page.browser.current_url().await.unwrap().to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        page.browser.goto(&endpoint_page).await.unwrap();
+        if page.text().await.contains("HTTP 200") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the attempt never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The secret: masked, revealed on demand; rotating changes it.
+    let masked = page.wait("#secret").await.text().await.unwrap();
+    assert!(masked.ends_with('…') && masked.len() < 20, "{masked}");
+    page.click("#reveal-secret").await;
+    page.wait("#copy-secret").await;
+    let secret = page.wait("#secret").await.text().await.unwrap();
+    assert!(
+        secret.starts_with("whsec_") && secret.len() > 30,
+        "{secret}"
+    );
+    page.shoot("endpoint").await;
+    page.click("#rotate-secret").await;
+    if javascript {
+        page.browser.accept_alert().await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        page.browser
+            .goto(&format!("{endpoint_page}?reveal=1"))
+            .await
+            .unwrap();
+        let now = page.wait("#secret").await.text().await.unwrap();
+        if now != secret && now.starts_with("whsec_") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the secret never changed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     // API keys: created and shown once; it works; revoked, it does not.
     page.open("/api-keys").await;
@@ -194,9 +266,7 @@ async fn flow(javascript: bool) {
     page.fill("#throttle", "30").await;
     page.click("#endpoint_recovered").await;
     page.click("#save-alerts").await;
-    if javascript {
-        page.wait(".saved").await;
-    }
+    page.wait(".saved").await;
     page.open("/alerts").await;
     let recipients = page
         .wait("#recipients")

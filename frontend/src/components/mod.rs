@@ -2,3 +2,4 @@
 
 pub mod authed;
 pub mod field_error;
+pub mod missing;

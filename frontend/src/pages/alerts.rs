@@ -19,7 +19,10 @@ fn Alerts(user: User) -> impl IntoView {
     let save = ServerAction::<SaveAlerts>::new();
     let settings = Resource::new(move || save.version().get(), |_| get_alerts());
     let error = refusal(save.value());
-    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let query = leptos_router::hooks::use_query_map();
+    let saved = move || {
+        matches!(save.value().get(), Some(Ok(()))) || query.with(|q| q.get("saved").is_some())
+    };
     let csrf = user.csrf.clone();
     view! {
         <h1>"Alert emails"</h1>

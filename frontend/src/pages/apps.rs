@@ -81,7 +81,7 @@ fn AppRowView(
     view! {
         <tr data-app=app.id.clone()>
             <td>
-                <strong class="name">{app.name.clone()}</strong>
+                <a class="name" href=format!("/apps/{}", app.id)><strong>{app.name.clone()}</strong></a>
                 <ActionForm action=rename attr:class="inline">
                     <input type="hidden" name="csrf" value=rename_csrf />
                     <input type="hidden" name="id" value=rename_id />

@@ -3,6 +3,8 @@
 pub mod alerts;
 pub mod api_keys;
 pub mod apps;
+pub mod endpoint;
+pub mod endpoints;
 pub mod home;
 pub mod login;
 pub mod not_found;

@@ -51,5 +51,8 @@ pub async fn save_alerts(
             },
         )
         .await
-        .map_err(super::refuse)
+        .map_err(super::refuse)?;
+    // Back to the page saying so, also after a plain form post.
+    leptos_actix::redirect("/alerts?saved=1");
+    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod api_keys;
 pub mod apps;
 pub mod auth;
+pub mod endpoints;
 
 use leptos::prelude::ServerFnError;
 

@@ -5,14 +5,16 @@
 use std::{num::NonZeroU32, sync::Arc};
 
 use frontend::backend::{
-    AlertView, ApiKeyRow, AppRow, Backend, BoxFuture, FieldError, Session, User,
+    AlertView, ApiKeyRow, AppRow, Backend, BoxFuture, EndpointDetail, EndpointRow, FieldError,
+    NOT_FOUND, Session, User,
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::{
     config::Settings,
-    domain::{ApiKeyId, ApiKeyName, AppId, Email, OrganizationName, Password, TenantId},
-    store::{AlertSettings, AppFields, AppPatch, NewTenant, PageRequest, Store, StoreError},
+    crypto::MainKey,
+    domain::{ApiKeyId, ApiKeyName, AppId, TenantId},
+    store::{AppFields, AppPatch, PageRequest, Store, StoreError},
 };
 
 /// Sign-in attempts allowed per account and per client address, per minute.
@@ -22,28 +24,45 @@ const LOGIN_PER_ADDRESS_PER_MINUTE: u32 = 20;
 const LIST_LIMIT: u64 = 250;
 
 pub struct DashboardBackend {
-    store: Store,
-    settings: Arc<Settings>,
-    per_account: DefaultKeyedRateLimiter<String>,
-    per_address: DefaultKeyedRateLimiter<String>,
+    pub(super) store: Store,
+    pub(super) settings: Arc<Settings>,
+    main_key: MainKey,
+    wake: Arc<tokio::sync::Notify>,
+    pub(super) per_account: DefaultKeyedRateLimiter<String>,
+    pub(super) per_address: DefaultKeyedRateLimiter<String>,
 }
 
 impl DashboardBackend {
-    pub fn new(store: Store, settings: Arc<Settings>) -> Self {
+    pub fn new(state: &crate::state::AppState) -> Self {
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).expect("not zero"));
         Self {
-            store,
-            settings,
+            store: state.store.clone(),
+            settings: state.settings.clone(),
+            main_key: state.main_key.clone(),
+            wake: state.wake.clone(),
             per_account: RateLimiter::keyed(per_minute(LOGIN_PER_ACCOUNT_PER_MINUTE)),
             per_address: RateLimiter::keyed(per_minute(LOGIN_PER_ADDRESS_PER_MINUTE)),
         }
     }
 
-    fn tenant(session: &Session) -> TenantId {
+    pub(super) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(super) fn main_key(&self) -> &MainKey {
+        &self.main_key
+    }
+
+    /// New work was queued: this process's workers look now.
+    pub(super) fn wake_workers(&self) {
+        self.wake.notify_one();
+    }
+
+    pub(super) fn tenant(session: &Session) -> TenantId {
         TenantId(session.tenant.clone())
     }
 
-    async fn start_session(
+    pub(super) async fn start_session(
         &self,
         user: &crate::entities::tenant_user::Model,
     ) -> Result<String, FieldError> {
@@ -52,14 +71,14 @@ impl DashboardBackend {
     }
 }
 
-fn internal(e: StoreError) -> FieldError {
+pub(super) fn internal(e: StoreError) -> FieldError {
     tracing::error!(error = %e, "dashboard request failed");
     FieldError::form("Something went wrong on our side. Try again.")
 }
 
 /// Store errors as the page shows them: a missing object (perhaps another tenant's)
 /// and conflicts are the user's to fix; anything else is ours.
-fn store_error(e: StoreError) -> FieldError {
+pub(super) fn store_error(e: StoreError) -> FieldError {
     match e {
         StoreError::NotFound => FieldError::form("Not found: it may have been deleted."),
         StoreError::Conflict(what) => FieldError::form(what),
@@ -67,7 +86,7 @@ fn store_error(e: StoreError) -> FieldError {
     }
 }
 
-fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn day(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
@@ -78,35 +97,7 @@ impl Backend for DashboardBackend {
         email: String,
         password: String,
     ) -> BoxFuture<'_, Result<String, FieldError>> {
-        Box::pin(async move {
-            if !self.settings.signup_enabled {
-                return Err(FieldError::form("Sign-up is disabled on this server."));
-            }
-            let organization = OrganizationName::parse(&organization)
-                .map_err(|m| FieldError::on("organization", format!("Organization {m}")))?;
-            let email = Email::parse(email.trim())
-                .map_err(|m| FieldError::on("email", format!("Email {m}")))?;
-            let password = Password::parse(password)
-                .map_err(|m| FieldError::on("password", format!("Password {m}")))?;
-            let password_hash = tokio::task::spawn_blocking(move || password.hash())
-                .await
-                .map_err(|_| FieldError::form("Something went wrong on our side. Try again."))?;
-            let (tenant_id, _) = self
-                .store
-                .create_tenant(NewTenant {
-                    organization,
-                    email,
-                    password_hash,
-                })
-                .await
-                .map_err(|e| match e {
-                    StoreError::Conflict(m) => FieldError::on("email", m),
-                    e => internal(e),
-                })?;
-            tracing::info!(tenant_id = %tenant_id, "tenant signed up in the dashboard");
-            let user = self.store.first_user(&tenant_id).await.map_err(internal)?;
-            self.start_session(&user).await
-        })
+        Box::pin(self.sign_up(organization, email, password))
     }
 
     fn login(
@@ -115,27 +106,7 @@ impl Backend for DashboardBackend {
         password: String,
         client: String,
     ) -> BoxFuture<'_, Result<String, FieldError>> {
-        Box::pin(async move {
-            let account = email.trim().to_lowercase();
-            if self.per_address.check_key(&client).is_err()
-                || self.per_account.check_key(&account).is_err()
-            {
-                tracing::warn!("dashboard sign-in rate-limited");
-                return Err(FieldError::form(
-                    "Too many sign-in attempts. Wait a minute, then try again.",
-                ));
-            }
-            let wrong = || FieldError::form("Wrong email or password.");
-            let email = Email::parse(&account).map_err(|_| wrong())?;
-            let password = Password::parse(password).map_err(|_| wrong())?;
-            let user = self
-                .store
-                .check_password(&email, password)
-                .await
-                .map_err(internal)?
-                .ok_or_else(wrong)?;
-            self.start_session(&user).await
-        })
+        Box::pin(self.log_in(email, password, client))
     }
 
     fn session(&self, cookie: String) -> BoxFuture<'_, Option<Session>> {
@@ -313,24 +284,106 @@ impl Backend for DashboardBackend {
         })
     }
 
-    fn alerts(&self, session: Session) -> BoxFuture<'_, Result<AlertView, FieldError>> {
+    fn app(&self, session: Session, app: String) -> BoxFuture<'_, Result<AppRow, FieldError>> {
         Box::pin(async move {
             let tenant = Self::tenant(&session);
-            let settings = self
+            let app = self
                 .store
                 .tenant(&tenant)
-                .alert_settings()
+                .find_app(&app)
                 .await
-                .map_err(store_error)?;
-            let seconds = settings
-                .throttle_seconds
-                .unwrap_or(self.settings.alert_throttle.as_secs() as i64);
-            Ok(AlertView {
-                recipients: settings.recipients,
-                kinds: settings.kinds,
-                throttle_minutes: (seconds / 60).max(1),
+                .map_err(|e| match e {
+                    StoreError::NotFound => FieldError::on(NOT_FOUND, "Not found."),
+                    e => store_error(e),
+                })?;
+            Ok(AppRow {
+                id: app.id,
+                name: app.name,
+                uid: app.uid,
+                created: day(app.created_at),
             })
         })
+    }
+
+    fn endpoints(
+        &self,
+        session: Session,
+        app: String,
+    ) -> BoxFuture<'_, Result<Vec<EndpointRow>, FieldError>> {
+        Box::pin(self.list_endpoints(session, app))
+    }
+
+    fn create_endpoint(
+        &self,
+        session: Session,
+        app: String,
+        url: String,
+        description: String,
+        event_types: String,
+    ) -> BoxFuture<'_, Result<(), FieldError>> {
+        Box::pin(self.add_endpoint(session, app, url, description, event_types))
+    }
+
+    fn set_endpoint_disabled(
+        &self,
+        session: Session,
+        app: String,
+        endpoint: String,
+        disabled: bool,
+    ) -> BoxFuture<'_, Result<(), FieldError>> {
+        Box::pin(self.endpoint_disabled(session, app, endpoint, disabled))
+    }
+
+    fn delete_endpoint(
+        &self,
+        session: Session,
+        app: String,
+        endpoint: String,
+    ) -> BoxFuture<'_, Result<(), FieldError>> {
+        Box::pin(self.remove_endpoint(session, app, endpoint))
+    }
+
+    fn endpoint(
+        &self,
+        session: Session,
+        app: String,
+        endpoint: String,
+        reveal: bool,
+    ) -> BoxFuture<'_, Result<EndpointDetail, FieldError>> {
+        Box::pin(self.endpoint_page(session, app, endpoint, reveal))
+    }
+
+    fn rotate_secret(
+        &self,
+        session: Session,
+        app: String,
+        endpoint: String,
+    ) -> BoxFuture<'_, Result<(), FieldError>> {
+        Box::pin(self.rotate(session, app, endpoint))
+    }
+
+    fn send_test(
+        &self,
+        session: Session,
+        app: String,
+        endpoint: String,
+        event_type: String,
+    ) -> BoxFuture<'_, Result<(), FieldError>> {
+        Box::pin(self.test_event(session, app, endpoint, event_type))
+    }
+
+    fn recover(
+        &self,
+        session: Session,
+        app: String,
+        endpoint: String,
+        hours: i64,
+    ) -> BoxFuture<'_, Result<u64, FieldError>> {
+        Box::pin(self.recover_since(session, app, endpoint, hours))
+    }
+
+    fn alerts(&self, session: Session) -> BoxFuture<'_, Result<AlertView, FieldError>> {
+        Box::pin(self.alert_view(session))
     }
 
     fn set_alerts(
@@ -338,41 +391,6 @@ impl Backend for DashboardBackend {
         session: Session,
         view: AlertView,
     ) -> BoxFuture<'_, Result<(), FieldError>> {
-        Box::pin(async move {
-            if view.recipients.len() > 20 {
-                return Err(FieldError::on("recipients", "At most 20 recipients."));
-            }
-            let mut recipients = Vec::new();
-            for address in &view.recipients {
-                let ok = address.parse::<lettre::Address>().is_ok();
-                let email = Email::parse(address).ok().filter(|_| ok).ok_or_else(|| {
-                    FieldError::on("recipients", format!("{address} is not an email address."))
-                })?;
-                if !recipients.contains(&email.as_str().to_string()) {
-                    recipients.push(email.as_str().to_string());
-                }
-            }
-            let kinds: Vec<String> = view
-                .kinds
-                .into_iter()
-                .filter(|k| crate::store::ALERT_KINDS.contains(&k.as_str()))
-                .collect();
-            if !(1..=10_080).contains(&view.throttle_minutes) {
-                return Err(FieldError::on(
-                    "throttleMinutes",
-                    "Between 1 minute and 10080 (a week).",
-                ));
-            }
-            let tenant = Self::tenant(&session);
-            self.store
-                .tenant(&tenant)
-                .set_alert_settings(&AlertSettings {
-                    recipients,
-                    kinds,
-                    throttle_seconds: Some(view.throttle_minutes * 60),
-                })
-                .await
-                .map_err(store_error)
-        })
+        Box::pin(self.save_alerts(session, view))
     }
 }

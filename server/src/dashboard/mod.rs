@@ -1,8 +1,11 @@
 //! The Leptos dashboard mounted in the actix app: server-rendered pages, and the
 //! browser bundle built by `build.rs` and served from memory.
 
+mod accounts;
+mod alerts;
 mod assets;
 pub mod backend;
+mod endpoints;
 
 use actix_web::web;
 use frontend::{App, backend::SharedBackend, shell};

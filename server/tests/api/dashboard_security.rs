@@ -193,6 +193,28 @@ async fn forms_need_the_session_token_and_the_same_site_and_stay_in_their_tenant
         "{page}"
     );
 
+    // Another tenant's application page is a 404, like one that does not exist.
+    for (who, status) in [(&alice, StatusCode::OK), (&mallory, StatusCode::NOT_FOUND)] {
+        let res = app
+            .client
+            .get(app.url(&format!("/apps/{app_id}")))
+            .header(header::COOKIE, &who.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status);
+    }
+    let res = app
+        .client
+        .get(app.url(&format!(
+            "/apps/{app_id}/endpoints/ep_01M874MJ1W0KWPQTDEVXQ02Z4T"
+        )))
+        .header(header::COOKIE, &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "an unknown endpoint");
+
     // Signed out: the pages send you to log in.
     let res = app.client.get(app.url("/apps")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);

@@ -1,0 +1,311 @@
+//! The dashboard backend's endpoint pages: the same store calls and field rules as
+//! the REST API's endpoint routes, within the session's tenant.
+
+use chrono::{Duration, Utc};
+use frontend::backend::{AttemptRow, EndpointDetail, EndpointRow, FieldError, NOT_FOUND, Session};
+
+use super::backend::{DashboardBackend, day, store_error};
+use crate::{
+    domain::{DeliveryStatus, TenantId, parse_endpoint_url, parse_event_type_name},
+    entities::endpoint,
+    store::{AttemptFilter, EndpointFields, EndpointPatch, NewMessage, PageRequest, StoreError},
+};
+
+/// A rotated-out secret stays valid this long (as the API's default).
+const ROTATION_GRACE: Duration = Duration::hours(24);
+/// Attempts shown on an endpoint's page.
+const RECENT_ATTEMPTS: u64 = 50;
+
+fn tenant(session: &Session) -> TenantId {
+    TenantId(session.tenant.clone())
+}
+
+/// Missing (or another tenant's): the page answers 404.
+fn not_found(e: StoreError) -> FieldError {
+    match e {
+        StoreError::NotFound => FieldError::on(NOT_FOUND, "Not found."),
+        e => store_error(e),
+    }
+}
+
+impl DashboardBackend {
+    async fn row(&self, session: &Session, ep: endpoint::Model) -> Result<EndpointRow, FieldError> {
+        let t = tenant(session);
+        let stats = self
+            .store()
+            .tenant(&t)
+            .endpoint_stats(&ep, Some(Utc::now() - Duration::hours(24)), None)
+            .await
+            .map_err(store_error)?;
+        let finished = stats.success + stats.fail;
+        Ok(EndpointRow {
+            success_rate_24h: (finished > 0).then(|| (stats.success * 100 / finished) as u32),
+            finished_24h: finished,
+            event_types: crate::store::from_text::<Vec<String>>(ep.event_types.as_deref()),
+            id: ep.id,
+            url: ep.url,
+            description: ep.description,
+            disabled: ep.disabled,
+        })
+    }
+
+    pub(super) async fn list_endpoints(
+        &self,
+        session: Session,
+        app: String,
+    ) -> Result<Vec<EndpointRow>, FieldError> {
+        let t = tenant(&session);
+        let scope = self.store().tenant(&t);
+        let app = scope.find_app(&app).await.map_err(not_found)?;
+        let page = PageRequest {
+            limit: 250,
+            ..Default::default()
+        };
+        let endpoints = scope
+            .list_endpoints(&app, &page)
+            .await
+            .map_err(store_error)?;
+        let mut rows = Vec::with_capacity(endpoints.items.len());
+        for ep in endpoints.items {
+            rows.push(self.row(&session, ep).await?);
+        }
+        Ok(rows)
+    }
+
+    pub(super) async fn add_endpoint(
+        &self,
+        session: Session,
+        app: String,
+        url: String,
+        description: String,
+        event_types: String,
+    ) -> Result<(), FieldError> {
+        let url = parse_endpoint_url(url.trim())
+            .map_err(|m| FieldError::on("url", format!("URL {m}")))?;
+        let types = event_types
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                parse_event_type_name(t)
+                    .map_err(|m| FieldError::on("event_types", format!("{t:?} {m}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let description = crate::domain::parse_text(&description, 4096)
+            .map_err(|m| FieldError::on("description", format!("Description {m}")))?;
+        let t = tenant(&session);
+        let scope = self.store().tenant(&t);
+        let app = scope.find_app(&app).await.map_err(not_found)?;
+        scope
+            .create_endpoint(
+                self.main_key(),
+                &app,
+                EndpointFields {
+                    url,
+                    description,
+                    event_types: (!types.is_empty()).then_some(types),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    pub(super) async fn endpoint_disabled(
+        &self,
+        session: Session,
+        app: String,
+        ep: String,
+        disabled: bool,
+    ) -> Result<(), FieldError> {
+        let t = tenant(&session);
+        let scope = self.store().tenant(&t);
+        let (app, ep) = scope
+            .find_app_endpoint(&app, &ep)
+            .await
+            .map_err(not_found)?;
+        scope
+            .patch_endpoint(
+                &app,
+                &ep.id,
+                EndpointPatch {
+                    disabled: Some(disabled),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    pub(super) async fn remove_endpoint(
+        &self,
+        session: Session,
+        app: String,
+        ep: String,
+    ) -> Result<(), FieldError> {
+        let t = tenant(&session);
+        let scope = self.store().tenant(&t);
+        let (app, ep) = scope
+            .find_app_endpoint(&app, &ep)
+            .await
+            .map_err(not_found)?;
+        scope
+            .delete_endpoint(&app, &ep.id)
+            .await
+            .map_err(store_error)
+    }
+
+    pub(super) async fn endpoint_page(
+        &self,
+        session: Session,
+        app: String,
+        ep: String,
+        reveal: bool,
+    ) -> Result<EndpointDetail, FieldError> {
+        let t = tenant(&session);
+        let scope = self.store().tenant(&t);
+        let (app, ep) = scope
+            .find_app_endpoint(&app, &ep)
+            .await
+            .map_err(not_found)?;
+        let secret = scope
+            .endpoint_secrets(self.main_key(), &ep)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .next()
+            .map(|s| s.expose().to_string())
+            .unwrap_or_default();
+        let secret = if reveal {
+            secret
+        } else {
+            format!("{}…", secret.chars().take(10).collect::<String>())
+        };
+        let all = scope
+            .endpoint_stats(&ep, None, None)
+            .await
+            .map_err(store_error)?;
+        let attempts = scope
+            .list_attempts(
+                &app,
+                &AttemptFilter {
+                    endpoint_id: Some(ep.id.clone()),
+                    ..Default::default()
+                },
+                &PageRequest {
+                    limit: RECENT_ATTEMPTS,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(store_error)?
+            .items
+            .into_iter()
+            .map(|a| AttemptRow {
+                succeeded: a.status == DeliveryStatus::Success.as_i16(),
+                id: a.id,
+                message_id: a.message_id,
+                when: day(a.created_at),
+                status_code: a.response_status_code,
+                duration_ms: a.duration_ms,
+                error: a.error,
+            })
+            .collect();
+        let app_row = frontend::backend::AppRow {
+            id: app.id.clone(),
+            name: app.name.clone(),
+            uid: app.uid.clone(),
+            created: day(app.created_at),
+        };
+        Ok(EndpointDetail {
+            app: app_row,
+            endpoint: self.row(&session, ep).await?,
+            secret,
+            revealed: reveal,
+            pending: all.pending + all.sending,
+            failed: all.fail,
+            attempts,
+        })
+    }
+
+    pub(super) async fn rotate(
+        &self,
+        session: Session,
+        app: String,
+        ep: String,
+    ) -> Result<(), FieldError> {
+        let t = tenant(&session);
+        let scope = self.store().tenant(&t);
+        let (_, ep) = scope
+            .find_app_endpoint(&app, &ep)
+            .await
+            .map_err(not_found)?;
+        scope
+            .rotate_endpoint_secret(self.main_key(), &ep, None, ROTATION_GRACE)
+            .await
+            .map_err(store_error)?;
+        tracing::info!(endpoint = %ep.id, "signing secret rotated in the dashboard");
+        Ok(())
+    }
+
+    pub(super) async fn test_event(
+        &self,
+        session: Session,
+        app: String,
+        ep: String,
+        event_type: String,
+    ) -> Result<(), FieldError> {
+        let event_type = parse_event_type_name(event_type.trim())
+            .map_err(|m| FieldError::on("event_type", format!("Event type {m}")))?;
+        let t = tenant(&session);
+        let scope = self.store().tenant(&t);
+        let (app, ep) = scope
+            .find_app_endpoint(&app, &ep)
+            .await
+            .map_err(not_found)?;
+        let payload = serde_json::json!({"type": event_type, "test": true, "sentAt": Utc::now()});
+        scope
+            .accept_message_for(
+                &app,
+                &ep,
+                NewMessage {
+                    event_type,
+                    event_id: None,
+                    channels: None,
+                    tags: None,
+                    payload: payload.to_string(),
+                },
+            )
+            .await
+            .map_err(store_error)?;
+        self.wake_workers();
+        Ok(())
+    }
+
+    pub(super) async fn recover_since(
+        &self,
+        session: Session,
+        app: String,
+        ep: String,
+        hours: i64,
+    ) -> Result<u64, FieldError> {
+        if !(1..=24 * 30).contains(&hours) {
+            return Err(FieldError::on("hours", "Between 1 hour and 30 days."));
+        }
+        let t = tenant(&session);
+        let scope = self.store().tenant(&t);
+        let (_, ep) = scope
+            .find_app_endpoint(&app, &ep)
+            .await
+            .map_err(not_found)?;
+        let count = scope
+            .recover_endpoint(&ep, Utc::now() - Duration::hours(hours), None)
+            .await
+            .map_err(store_error)?;
+        self.wake_workers();
+        Ok(count)
+    }
+}
