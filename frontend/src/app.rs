@@ -8,9 +8,9 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    alerts::AlertsPage, api_keys::ApiKeysPage, apps::AppsPage, endpoint::EndpointPage,
-    endpoints::EndpointsPage, home::HomePage, login::LoginPage, not_found::NotFound,
-    signup::SignupPage,
+    alerts::AlertsPage, api_keys::ApiKeysPage, apps::AppsPage, delivery_log::DeliveryLogPage,
+    endpoint::EndpointPage, endpoints::EndpointsPage, event_types::EventTypesPage, home::HomePage,
+    login::LoginPage, message::MessagePage, not_found::NotFound, signup::SignupPage,
 };
 
 /// The whole HTML document, rendered on the server around [`App`].
@@ -49,6 +49,12 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("apps") view=AppsPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("apps"), ParamSegment("app")) view=EndpointsPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("apps"), ParamSegment("app"), StaticSegment("log")) view=DeliveryLogPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("apps"), ParamSegment("app"), StaticSegment("messages"), ParamSegment("message"))
+                        view=MessagePage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("apps"), ParamSegment("app"), StaticSegment("endpoints"), ParamSegment("endpoint"))
                         view=EndpointPage
@@ -56,6 +62,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=StaticSegment("api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("event-types") view=EventTypesPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -91,6 +98,9 @@ tr.failed td:nth-child(2){color:#b3261e}
 h1.url{word-break:break-all;font-size:22px}
 .hint{font-size:13px;color:#555}
 select{font:inherit;padding:6px}
+pre{background:#fff;border:1px solid #eee;padding:8px;overflow:auto;max-height:320px;white-space:pre-wrap;word-break:break-all}
+pre.response{max-height:120px;margin:0}
+.pager{display:flex;gap:16px}
 fieldset{border:1px solid #dde;border-radius:6px}
 .check{flex-direction:row;align-items:center}
 @media (max-width:600px){table.list thead{display:none}table.list td{display:block;border:0}table.list tr{display:block;border-bottom:1px solid #ddd}}

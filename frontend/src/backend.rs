@@ -76,6 +76,61 @@ pub struct EndpointDetail {
     pub attempts: Vec<AttemptRow>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventTypeRow {
+    pub name: String,
+    pub description: String,
+    pub archived: bool,
+}
+
+/// The delivery log's filters, as the page's query string carries them (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogQuery {
+    /// "", "succeeded" or "failed".
+    pub status: String,
+    pub event_type: String,
+    pub endpoint: String,
+    /// Attempts of the last N hours; "" for all.
+    pub hours: String,
+    /// A cursor from a previous page (`next` / `prev`).
+    pub iterator: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRow {
+    pub attempt: AttemptRow,
+    pub endpoint_id: String,
+    pub url: String,
+    /// The response body's first 4 KiB (message page only; empty in the log).
+    pub response: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPage {
+    pub app: AppRow,
+    pub rows: Vec<LogRow>,
+    pub next: Option<String>,
+    pub prev: Option<String>,
+    /// The application's endpoints, for the filter.
+    pub endpoints: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageDetail {
+    pub app: AppRow,
+    pub id: String,
+    pub event_type: String,
+    pub created: String,
+    /// The payload as stored (pretty-printed), or a note that retention purged it.
+    pub payload: String,
+    /// What every delivery of it carries.
+    pub headers: Vec<(String, String)>,
+    /// Every attempt, newest first, with its response.
+    pub attempts: Vec<LogRow>,
+    /// Endpoints it can be resent to: (id, url).
+    pub endpoints: Vec<(String, String)>,
+}
+
 /// `FieldError::field` of "there is no such thing (for you)": the page answers 404.
 pub const NOT_FOUND: &str = "not_found";
 
@@ -237,6 +292,45 @@ mod server_side {
             endpoint: String,
             hours: i64,
         ) -> BoxFuture<'_, Result<u64, FieldError>>;
+
+        fn delivery_log(
+            &self,
+            session: Session,
+            app: String,
+            query: LogQuery,
+        ) -> BoxFuture<'_, Result<LogPage, FieldError>>;
+        fn message(
+            &self,
+            session: Session,
+            app: String,
+            message: String,
+        ) -> BoxFuture<'_, Result<MessageDetail, FieldError>>;
+        /// A manual attempt of the message to the endpoint.
+        fn resend(
+            &self,
+            session: Session,
+            app: String,
+            message: String,
+            endpoint: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+
+        /// Archived ones too (marked).
+        fn event_types(
+            &self,
+            session: Session,
+        ) -> BoxFuture<'_, Result<Vec<EventTypeRow>, FieldError>>;
+        fn create_event_type(
+            &self,
+            session: Session,
+            name: String,
+            description: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
+        fn set_event_type_archived(
+            &self,
+            session: Session,
+            name: String,
+            archived: bool,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
 
         fn alerts(&self, session: Session) -> BoxFuture<'_, Result<AlertView, FieldError>>;
         fn set_alerts(

@@ -204,6 +204,47 @@ async fn flow(javascript: bool) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // The delivery log lists the attempt; its message page shows the payload, and
+    // resending makes a second attempt.
+    let app_path = endpoint_page
+        .split("/endpoints/")
+        .next()
+        .unwrap()
+        .to_string();
+    page.browser.goto(&format!("{app_path}/log")).await.unwrap();
+    page.wait("#log tr.ok").await;
+    page.browser
+        .goto(&format!("{app_path}/log?status=failed"))
+        .await
+        .unwrap();
+    page.wait_text("No attempts match").await;
+    page.browser.goto(&format!("{app_path}/log")).await.unwrap();
+    page.shoot("delivery-log").await;
+    page.click("#log a").await;
+    page.wait("#payload").await;
+    page.wait_text("test.event").await;
+    page.click("button.resend").await;
+    let message_page = page.browser.current_url().await.unwrap().to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        page.browser.goto(&message_page).await.unwrap();
+        let rows = page
+            .browser
+            .find_all(Locator::Css("#message-attempts tbody tr"))
+            .await
+            .unwrap()
+            .len();
+        if rows >= 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the resend never made an attempt"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    page.shoot("message").await;
+
     // API keys: created and shown once; it works; revoked, it does not.
     page.open("/api-keys").await;
     page.fill("#new-key-name", "ci").await;
@@ -292,6 +333,16 @@ async fn flow(javascript: bool) {
         .unwrap();
     assert_eq!(recovered.as_deref(), Some("false"), "unchecked kind saved");
     page.shoot("alerts").await;
+
+    // Event types: created, then archived.
+    page.open("/event-types").await;
+    page.wait_text("No event types yet").await;
+    page.fill("#event-type-name", "invoice.paid").await;
+    page.click("#create-event-type").await;
+    page.wait("#event-types td.active").await;
+    page.click("#event-types button").await;
+    page.wait("#event-types td.archived").await;
+    page.shoot("event-types").await;
 
     // Log out: the pages want a session again.
     page.click("#log-out").await;

@@ -45,6 +45,7 @@ fn Nav(user: User) -> impl IntoView {
             <strong class="brand">"hookrelay"</strong>
             <nav>
                 <A href="/apps">"Applications"</A>
+                <A href="/event-types">"Event types"</A>
                 <A href="/api-keys">"API keys"</A>
                 <A href="/alerts">"Alerts"</A>
             </nav>

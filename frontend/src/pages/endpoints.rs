@@ -48,6 +48,7 @@ fn Endpoints(user: User) -> impl IntoView {
                             EitherOf3::A(view! {
                                 <p><a href="/apps">"Applications"</a> " / " {app.name.clone()}</p>
                                 <h1>{app.name.clone()} " — endpoints"</h1>
+                                <p><a id="delivery-log" href=format!("/apps/{}/log", app.id)>"Delivery log →"</a></p>
                                 <ActionForm action=create attr:class="create" attr:id="new-endpoint">
                                     <input type="hidden" name="csrf" value=form_csrf />
                                     <input type="hidden" name="app" value=form_app />

@@ -10,6 +10,8 @@ pub mod api_keys;
 pub mod apps;
 pub mod auth;
 pub mod endpoints;
+pub mod event_types;
+pub mod log;
 
 use leptos::prelude::ServerFnError;
 

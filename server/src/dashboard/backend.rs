@@ -5,8 +5,8 @@
 use std::{num::NonZeroU32, sync::Arc};
 
 use frontend::backend::{
-    AlertView, ApiKeyRow, AppRow, Backend, BoxFuture, EndpointDetail, EndpointRow, FieldError,
-    NOT_FOUND, Session, User,
+    AlertView, ApiKeyRow, AppRow, Backend, BoxFuture, EndpointDetail, EndpointRow, EventTypeRow,
+    FieldError, LogPage, LogQuery, MessageDetail, NOT_FOUND, Session, User,
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -380,6 +380,59 @@ impl Backend for DashboardBackend {
         hours: i64,
     ) -> BoxFuture<'_, Result<u64, FieldError>> {
         Box::pin(self.recover_since(session, app, endpoint, hours))
+    }
+
+    fn delivery_log(
+        &self,
+        session: Session,
+        app: String,
+        query: LogQuery,
+    ) -> BoxFuture<'_, Result<LogPage, FieldError>> {
+        Box::pin(self.log_page(session, app, query))
+    }
+
+    fn message(
+        &self,
+        session: Session,
+        app: String,
+        message: String,
+    ) -> BoxFuture<'_, Result<MessageDetail, FieldError>> {
+        Box::pin(self.message_page(session, app, message))
+    }
+
+    fn resend(
+        &self,
+        session: Session,
+        app: String,
+        message: String,
+        endpoint: String,
+    ) -> BoxFuture<'_, Result<(), FieldError>> {
+        Box::pin(self.resend_message(session, app, message, endpoint))
+    }
+
+    fn event_types(
+        &self,
+        session: Session,
+    ) -> BoxFuture<'_, Result<Vec<EventTypeRow>, FieldError>> {
+        Box::pin(self.catalogue(session))
+    }
+
+    fn create_event_type(
+        &self,
+        session: Session,
+        name: String,
+        description: String,
+    ) -> BoxFuture<'_, Result<(), FieldError>> {
+        Box::pin(self.add_event_type(session, name, description))
+    }
+
+    fn set_event_type_archived(
+        &self,
+        session: Session,
+        name: String,
+        archived: bool,
+    ) -> BoxFuture<'_, Result<(), FieldError>> {
+        Box::pin(self.archive_event_type(session, name, archived))
     }
 
     fn alerts(&self, session: Session) -> BoxFuture<'_, Result<AlertView, FieldError>> {

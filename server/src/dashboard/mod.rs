@@ -6,6 +6,8 @@ mod alerts;
 mod assets;
 pub mod backend;
 mod endpoints;
+mod event_types;
+mod log;
 
 use actix_web::web;
 use frontend::{App, backend::SharedBackend, shell};
