@@ -63,6 +63,16 @@ pub struct AttemptRow {
     pub error: Option<String>,
 }
 
+/// One hour of an endpoint's attempts, for the 24 h chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourBucket {
+    /// `HH:00` (UTC).
+    pub label: String,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub mean_ms: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointDetail {
     pub app: AppRow,
@@ -74,6 +84,8 @@ pub struct EndpointDetail {
     pub failed: u64,
     /// Newest first.
     pub attempts: Vec<AttemptRow>,
+    /// The last 24 hours, oldest first, the current hour last.
+    pub hours: Vec<HourBucket>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -172,6 +172,11 @@ async fn flow(javascript: bool) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // The 24 h chart counts the attempt.
+    let chart = page.wait("#delivery-chart").await;
+    let label = chart.attr("aria-label").await.unwrap().unwrap_or_default();
+    assert!(label.ends_with("1 in all"), "{label}");
+
     // The secret: masked, revealed on demand; rotating changes it.
     let masked = page.wait("#secret").await.text().await.unwrap();
     assert!(masked.ends_with('…') && masked.len() < 20, "{masked}");

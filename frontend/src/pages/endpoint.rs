@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::backend::{EndpointDetail, User};
 use crate::components::{
     authed::Authed,
+    chart::DeliveryChart,
     field_error::{ErrorFor, refusal},
     missing::{Missing, is_missing},
 };
@@ -88,6 +89,7 @@ fn EndpointView(detail: EndpointDetail, csrf: String, actions: Actions) -> impl 
         pending,
         failed,
         attempts,
+        hours,
     } = detail;
     let here = format!("/apps/{}/endpoints/{}", app.id, ep.id);
     // Each form carries the token and the ids (a fresh copy per form: a form's
@@ -132,6 +134,8 @@ fn EndpointView(detail: EndpointDetail, csrf: String, actions: Actions) -> impl 
             </span>
             " · " {rate} " · " {pending} " pending · " {failed} " failed"
         </p>
+
+        <DeliveryChart hours />
 
         <h2>"Signing secret"</h2>
         <p class="secret">

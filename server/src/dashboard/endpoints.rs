@@ -220,7 +220,14 @@ impl DashboardBackend {
             uid: app.uid.clone(),
             created: day(app.created_at),
         };
+        let hours = hourly_buckets(
+            &scope
+                .endpoint_hourly(&ep, day_start())
+                .await
+                .map_err(store_error)?,
+        );
         Ok(EndpointDetail {
+            hours,
             app: app_row,
             endpoint: self.row(&session, ep).await?,
             secret,
@@ -308,4 +315,31 @@ impl DashboardBackend {
         self.wake_workers();
         Ok(count)
     }
+}
+
+/// The start of the hour 23 hours before this one: the chart's first bucket.
+fn day_start() -> chrono::DateTime<Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    Utc::now()
+        .duration_trunc(TimeDelta::hours(1))
+        .unwrap_or_else(|_| Utc::now())
+        - Duration::hours(23)
+}
+
+/// 24 hourly buckets, oldest first, empty hours included.
+fn hourly_buckets(stats: &[crate::store::HourlyStat]) -> Vec<frontend::backend::HourBucket> {
+    let start = day_start();
+    (0..24)
+        .map(|i| {
+            let hour = start + Duration::hours(i);
+            let key = hour.format("%Y-%m-%dT%H:00:00Z").to_string();
+            let stat = stats.iter().find(|s| s.hour == key);
+            frontend::backend::HourBucket {
+                label: hour.format("%H:00").to_string(),
+                succeeded: stat.map_or(0, |s| s.succeeded),
+                failed: stat.map_or(0, |s| s.failed),
+                mean_ms: stat.map_or(0, |s| s.mean_ms.round() as i64),
+            }
+        })
+        .collect()
 }

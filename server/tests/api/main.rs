@@ -16,6 +16,7 @@ mod delivery_settings;
 mod delivery_support;
 mod delivery_workers;
 mod docs;
+mod endpoint_hourly;
 mod endpoints;
 mod errors;
 mod event_types;

@@ -1,0 +1,71 @@
+//! An endpoint's attempts per hour (succeeded, failed, mean duration), for the
+//! dashboard's 24 h chart: one grouped query on the `(app_id, endpoint_id, id)`
+//! index, the time bound expressed as an id bound (ids are time-sortable).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use super::{StoreError, TenantScope, id_bound};
+use crate::entities::endpoint;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HourlyStat {
+    /// The hour's start, `YYYY-MM-DDTHH:00:00Z`.
+    pub hour: String,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub mean_ms: f64,
+}
+
+impl TenantScope<'_> {
+    pub async fn endpoint_hourly(
+        &self,
+        ep: &endpoint::Model,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<HourlyStat>, StoreError> {
+        let backend = self.db.get_database_backend();
+        let (hour, p) = match backend {
+            DbBackend::Postgres => (
+                r#"to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:00:00"Z"')"#,
+                ["$1", "$2", "$3", "$4"],
+            ),
+            _ => (
+                "strftime('%Y-%m-%dT%H:00:00Z', created_at)",
+                ["?1", "?2", "?3", "?4"],
+            ),
+        };
+        let sql = format!(
+            "SELECT {hour} AS hour, \
+             CAST(SUM(CASE WHEN status = 0 THEN 1 ELSE 0 END) AS BIGINT) AS succeeded, \
+             CAST(SUM(CASE WHEN status = 0 THEN 0 ELSE 1 END) AS BIGINT) AS failed, \
+             CAST(AVG(duration_ms) AS DOUBLE PRECISION) AS mean_ms \
+             FROM attempt WHERE tenant_id = {} AND app_id = {} AND endpoint_id = {} AND id >= {} \
+             GROUP BY 1 ORDER BY 1",
+            p[0], p[1], p[2], p[3]
+        );
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [
+                    self.tenant_id.as_str().into(),
+                    ep.app_id.as_str().into(),
+                    ep.id.as_str().into(),
+                    id_bound("atmpt_", since, false).into(),
+                ],
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HourlyStat {
+                    hour: row.try_get("", "hour")?,
+                    succeeded: row.try_get("", "succeeded")?,
+                    failed: row.try_get("", "failed")?,
+                    mean_ms: row.try_get::<Option<f64>>("", "mean_ms")?.unwrap_or(0.0),
+                })
+            })
+            .collect::<Result<_, sea_orm::DbErr>>()
+            .map_err(StoreError::from)
+    }
+}
