@@ -86,12 +86,20 @@ fn build_frontend(out_dir: &Path) -> PathBuf {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
     let frontend_manifest = manifest_dir.join("../frontend/Cargo.toml");
     // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: share one wasm target
-    // directory beside the profiles, so debug, release and clippy builds reuse it.
+    // directory beside the profiles, so debug, release and clippy builds reuse it —
+    // one per checkout: server functions' URLs carry a hash of their source path, so
+    // two checkouts sharing a target dir must not share (and overwrite) one bundle.
+    let checkout = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        manifest_dir.hash(&mut hasher);
+        hasher.finish()
+    };
     let target_dir = out_dir
         .ancestors()
         .nth(4)
         .expect("OUT_DIR is inside the target directory")
-        .join("frontend-wasm");
+        .join(format!("frontend-wasm-{checkout:016x}"));
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
 
     let mut cmd = Command::new(cargo);

@@ -70,9 +70,6 @@ pub fn App() -> impl IntoView {
 }
 
 /// One small stylesheet, inline: no extra request, readable at 390 px and 1280 px.
-/// Keep it small: growing it by a few hundred bytes made the hydrated app stop
-/// handling forms on the applications page (seen with leptos_meta 0.8's `<Style>`;
-/// not understood yet). Serve a hashed `.css` file before it needs to grow.
 const STYLE: &str = r#"
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,sans-serif;color:#1c1e21;background:#f6f7f9}

@@ -262,6 +262,17 @@ mod server_side {
             description: String,
             event_types: String,
         ) -> BoxFuture<'_, Result<(), FieldError>>;
+        /// Replaces URL, description and event-type filter (comma-separated, empty
+        /// for all).
+        fn edit_endpoint(
+            &self,
+            session: Session,
+            app: String,
+            endpoint: String,
+            url: String,
+            description: String,
+            event_types: String,
+        ) -> BoxFuture<'_, Result<(), FieldError>>;
         fn set_endpoint_disabled(
             &self,
             session: Session,

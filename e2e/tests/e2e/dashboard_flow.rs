@@ -172,6 +172,29 @@ async fn flow(javascript: bool) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // Edit: a new filter is saved and shown.
+    page.fill("#edit-types", "invoice.paid, user.created").await;
+    page.click("#save-endpoint").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        page.browser.goto(&endpoint_page).await.unwrap();
+        let types = page
+            .wait("#edit-types")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if types == "invoice.paid, user.created" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit never saved: {types}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
     // The 24 h chart counts the attempt.
     let chart = page.wait("#delivery-chart").await;
     let label = chart.attr("aria-label").await.unwrap().unwrap_or_default();

@@ -13,7 +13,8 @@ use crate::components::{
     missing::{Missing, is_missing},
 };
 use crate::server_fns::endpoints::{
-    DeleteEndpoint, Recover, RotateSecret, SendTest, SetEndpointDisabled, get_endpoint,
+    DeleteEndpoint, EditEndpoint, Recover, RotateSecret, SendTest, SetEndpointDisabled,
+    get_endpoint,
 };
 
 #[component]
@@ -28,6 +29,7 @@ struct Actions {
     recover: ServerAction<Recover>,
     toggle: ServerAction<SetEndpointDisabled>,
     delete: ServerAction<DeleteEndpoint>,
+    edit: ServerAction<EditEndpoint>,
 }
 
 #[component]
@@ -49,6 +51,7 @@ fn Endpoint(user: User) -> impl IntoView {
         recover: ServerAction::new(),
         toggle: ServerAction::new(),
         delete: ServerAction::new(),
+        edit: ServerAction::new(),
     };
     let detail = Resource::new(
         move || {
@@ -59,6 +62,7 @@ fn Endpoint(user: User) -> impl IntoView {
                 actions.test.version().get(),
                 actions.recover.version().get(),
                 actions.toggle.version().get(),
+                actions.edit.version().get(),
             )
         },
         |((app, endpoint), reveal, ..)| get_endpoint(app, endpoint, reveal),
@@ -102,8 +106,11 @@ fn EndpointView(detail: EndpointDetail, csrf: String, actions: Actions) -> impl 
         }
         .into_any()
     };
-    let (for_rotate, for_test, for_recover, for_toggle, for_delete) =
-        (hidden(), hidden(), hidden(), hidden(), hidden());
+    let (for_rotate, for_test, for_recover, for_toggle, for_delete, for_edit) =
+        (hidden(), hidden(), hidden(), hidden(), hidden(), hidden());
+    let edit_error = refusal(actions.edit.value());
+    let (current_url, current_description) = (ep.url.clone(), ep.description.clone());
+    let current_types = ep.event_types.join(", ");
     let test_error = refusal(actions.test.value());
     let recover_error = refusal(actions.recover.value());
     let recovered = move || match actions.recover.value().get() {
@@ -210,6 +217,18 @@ fn EndpointView(detail: EndpointDetail, csrf: String, actions: Actions) -> impl 
                 </table>
             }.into_any()
         }}
+
+        <h2>"Edit"</h2>
+        <ActionForm action=actions.edit attr:class="create" attr:id="edit-endpoint">
+            {for_edit}
+            <label>"URL" <input type="url" name="url" id="edit-url" value=current_url required /></label>
+            <label>"Description" <input type="text" name="description" value=current_description maxlength="4096" /></label>
+            <label>"Event types (comma-separated; empty = all)" <input type="text" name="event_types" id="edit-types" value=current_types /></label>
+            <button type="submit" id="save-endpoint">"Save"</button>
+            <ErrorFor error=edit_error field="url" />
+            <ErrorFor error=edit_error field="event_types" />
+            <ErrorFor error=edit_error field="description" />
+        </ActionForm>
 
         <h2>"Manage"</h2>
         <ActionForm action=actions.toggle attr:class="inline">

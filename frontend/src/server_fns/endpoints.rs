@@ -38,6 +38,22 @@ pub async fn create_endpoint(
         .map_err(super::refuse)
 }
 
+#[server(prefix = "/dash")]
+pub async fn edit_endpoint(
+    csrf: String,
+    app: String,
+    endpoint: String,
+    url: String,
+    description: String,
+    event_types: String,
+) -> Result<(), ServerFnError> {
+    let session = super::authorized(&csrf).await?;
+    super::backend()?
+        .edit_endpoint(session, app, endpoint, url, description, event_types)
+        .await
+        .map_err(super::refuse)
+}
+
 /// `disabled`: "true" or "false" (a hidden field).
 #[server(prefix = "/dash")]
 pub async fn set_endpoint_disabled(

@@ -324,6 +324,18 @@ impl Backend for DashboardBackend {
         Box::pin(self.add_endpoint(session, app, url, description, event_types))
     }
 
+    fn edit_endpoint(
+        &self,
+        session: Session,
+        app: String,
+        endpoint: String,
+        url: String,
+        description: String,
+        event_types: String,
+    ) -> BoxFuture<'_, Result<(), FieldError>> {
+        Box::pin(self.change_endpoint(session, app, endpoint, url, description, event_types))
+    }
+
     fn set_endpoint_disabled(
         &self,
         session: Session,

@@ -80,19 +80,7 @@ impl DashboardBackend {
         description: String,
         event_types: String,
     ) -> Result<(), FieldError> {
-        let url = parse_endpoint_url(url.trim())
-            .map_err(|m| FieldError::on("url", format!("URL {m}")))?;
-        let types = event_types
-            .split([',', ' ', '\n'])
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(|t| {
-                parse_event_type_name(t)
-                    .map_err(|m| FieldError::on("event_types", format!("{t:?} {m}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let description = crate::domain::parse_text(&description, 4096)
-            .map_err(|m| FieldError::on("description", format!("Description {m}")))?;
+        let (url, description, types) = endpoint_form(&url, &description, &event_types)?;
         let t = tenant(&session);
         let scope = self.store().tenant(&t);
         let app = scope.find_app(&app).await.map_err(not_found)?;
@@ -107,6 +95,38 @@ impl DashboardBackend {
                     ..Default::default()
                 },
                 None,
+            )
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    pub(super) async fn change_endpoint(
+        &self,
+        session: Session,
+        app: String,
+        ep: String,
+        url: String,
+        description: String,
+        event_types: String,
+    ) -> Result<(), FieldError> {
+        let (url, description, types) = endpoint_form(&url, &description, &event_types)?;
+        let t = tenant(&session);
+        let scope = self.store().tenant(&t);
+        let (app, ep) = scope
+            .find_app_endpoint(&app, &ep)
+            .await
+            .map_err(not_found)?;
+        scope
+            .patch_endpoint(
+                &app,
+                &ep.id,
+                EndpointPatch {
+                    url: Some(url),
+                    description: Some(description),
+                    event_types: Some((!types.is_empty()).then_some(types)),
+                    ..Default::default()
+                },
             )
             .await
             .map_err(store_error)?;
@@ -315,6 +335,29 @@ impl DashboardBackend {
         self.wake_workers();
         Ok(count)
     }
+}
+
+/// The endpoint form's fields, checked as the REST API checks them: the URL, the
+/// description, and the comma-separated event-type filter (empty = all).
+fn endpoint_form(
+    url: &str,
+    description: &str,
+    event_types: &str,
+) -> Result<(String, String, Vec<String>), FieldError> {
+    let url =
+        parse_endpoint_url(url.trim()).map_err(|m| FieldError::on("url", format!("URL {m}")))?;
+    let types = event_types
+        .split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            parse_event_type_name(t)
+                .map_err(|m| FieldError::on("event_types", format!("{t:?} {m}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let description = crate::domain::parse_text(description, 4096)
+        .map_err(|m| FieldError::on("description", format!("Description {m}")))?;
+    Ok((url, description, types))
 }
 
 /// The start of the hour 23 hours before this one: the chart's first bucket.
