@@ -84,7 +84,13 @@ fn ensure_wasm_target() {
 fn build_frontend(out_dir: &Path) -> PathBuf {
     ensure_wasm_target();
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
-    let frontend_manifest = manifest_dir.join("../frontend/Cargo.toml");
+    // Canonical: server functions' URLs hash the frontend's CARGO_MANIFEST_DIR, which
+    // must read the same here as in the server's own build ("/…/frontend", not
+    // "/…/server/../frontend"), or the browser calls URLs the server does not know.
+    let frontend_manifest = manifest_dir
+        .join("../frontend/Cargo.toml")
+        .canonicalize()
+        .expect("frontend/Cargo.toml exists");
     // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: share one wasm target
     // directory beside the profiles, so debug, release and clippy builds reuse it —
     // one per checkout: server functions' URLs carry a hash of their source path, so

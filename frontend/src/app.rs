@@ -36,7 +36,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // "true" once the wasm app has taken over the page (effects run in the browser
+    // only): browser tests wait for it to exercise the hydrated path.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
+        <span id="hydrated" hidden data-hydrated=move || hydrated.get().to_string()></span>
         <Title text="hookrelay" />
         <Style>{STYLE}</Style>
         <Router>

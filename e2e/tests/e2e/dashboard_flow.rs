@@ -16,14 +16,20 @@ struct Page<'a> {
     browser: &'a Client,
     base: &'a str,
     label: &'static str,
+    javascript: bool,
 }
 
 impl Page<'_> {
+    /// Opens a page; with JavaScript, waits until the app has hydrated it, so what
+    /// follows runs through the hydrated forms rather than plain posts.
     async fn open(&self, path: &str) {
         self.browser
             .goto(&format!("{}{path}", self.base))
             .await
             .unwrap();
+        if self.javascript {
+            self.wait("#hydrated[data-hydrated='true']").await;
+        }
     }
 
     async fn fill(&self, css: &str, text: &str) {
@@ -107,6 +113,7 @@ async fn flow(javascript: bool) {
         browser: &browser,
         base: &server.url,
         label,
+        javascript,
     };
     let email = format!("owner-{label}@example.com");
 

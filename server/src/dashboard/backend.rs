@@ -86,6 +86,31 @@ pub(super) fn store_error(e: StoreError) -> FieldError {
     }
 }
 
+/// Missing (or another tenant's): the page answers 404.
+pub(super) fn not_found(e: StoreError) -> FieldError {
+    match e {
+        StoreError::NotFound => FieldError::on(NOT_FOUND, "Not found."),
+        e => store_error(e),
+    }
+}
+
+/// The first page of a list, as long as the dashboard shows one.
+pub(super) fn listing() -> PageRequest {
+    PageRequest {
+        limit: LIST_LIMIT,
+        ..Default::default()
+    }
+}
+
+pub(super) fn app_row(app: &crate::entities::application::Model) -> AppRow {
+    AppRow {
+        id: app.id.clone(),
+        name: app.name.clone(),
+        uid: app.uid.clone(),
+        created: day(app.created_at),
+    }
+}
+
 pub(super) fn day(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
@@ -141,26 +166,13 @@ impl Backend for DashboardBackend {
     fn apps(&self, session: Session) -> BoxFuture<'_, Result<Vec<AppRow>, FieldError>> {
         Box::pin(async move {
             let tenant = Self::tenant(&session);
-            let page = PageRequest {
-                limit: LIST_LIMIT,
-                ..Default::default()
-            };
             let page = self
                 .store
                 .tenant(&tenant)
-                .list_apps(&page)
+                .list_apps(&listing())
                 .await
                 .map_err(store_error)?;
-            Ok(page
-                .items
-                .into_iter()
-                .map(|a| AppRow {
-                    id: a.id,
-                    name: a.name,
-                    uid: a.uid,
-                    created: day(a.created_at),
-                })
-                .collect())
+            Ok(page.items.iter().map(app_row).collect())
         })
     }
 
@@ -222,14 +234,10 @@ impl Backend for DashboardBackend {
     fn api_keys(&self, session: Session) -> BoxFuture<'_, Result<Vec<ApiKeyRow>, FieldError>> {
         Box::pin(async move {
             let tenant = Self::tenant(&session);
-            let page = PageRequest {
-                limit: LIST_LIMIT,
-                ..Default::default()
-            };
             let page = self
                 .store
                 .tenant(&tenant)
-                .list_api_keys(&page)
+                .list_api_keys(&listing())
                 .await
                 .map_err(store_error)?;
             Ok(page
@@ -292,16 +300,8 @@ impl Backend for DashboardBackend {
                 .tenant(&tenant)
                 .find_app(&app)
                 .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => FieldError::on(NOT_FOUND, "Not found."),
-                    e => store_error(e),
-                })?;
-            Ok(AppRow {
-                id: app.id,
-                name: app.name,
-                uid: app.uid,
-                created: day(app.created_at),
-            })
+                .map_err(not_found)?;
+            Ok(app_row(&app))
         })
     }
 

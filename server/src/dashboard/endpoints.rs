@@ -2,13 +2,13 @@
 //! the REST API's endpoint routes, within the session's tenant.
 
 use chrono::{Duration, Utc};
-use frontend::backend::{AttemptRow, EndpointDetail, EndpointRow, FieldError, NOT_FOUND, Session};
+use frontend::backend::{AttemptRow, EndpointDetail, EndpointRow, FieldError, Session};
 
-use super::backend::{DashboardBackend, day, store_error};
+use super::backend::{DashboardBackend, app_row, day, listing, not_found, store_error};
 use crate::{
     domain::{DeliveryStatus, TenantId, parse_endpoint_url, parse_event_type_name},
     entities::endpoint,
-    store::{AttemptFilter, EndpointFields, EndpointPatch, NewMessage, PageRequest, StoreError},
+    store::{AttemptFilter, EndpointFields, EndpointPatch, NewMessage, PageRequest},
 };
 
 /// A rotated-out secret stays valid this long (as the API's default).
@@ -18,14 +18,6 @@ const RECENT_ATTEMPTS: u64 = 50;
 
 fn tenant(session: &Session) -> TenantId {
     TenantId(session.tenant.clone())
-}
-
-/// Missing (or another tenant's): the page answers 404.
-fn not_found(e: StoreError) -> FieldError {
-    match e {
-        StoreError::NotFound => FieldError::on(NOT_FOUND, "Not found."),
-        e => store_error(e),
-    }
 }
 
 impl DashboardBackend {
@@ -57,12 +49,8 @@ impl DashboardBackend {
         let t = tenant(&session);
         let scope = self.store().tenant(&t);
         let app = scope.find_app(&app).await.map_err(not_found)?;
-        let page = PageRequest {
-            limit: 250,
-            ..Default::default()
-        };
         let endpoints = scope
-            .list_endpoints(&app, &page)
+            .list_endpoints(&app, &listing())
             .await
             .map_err(store_error)?;
         let mut rows = Vec::with_capacity(endpoints.items.len());
@@ -234,12 +222,7 @@ impl DashboardBackend {
                 error: a.error,
             })
             .collect();
-        let app_row = frontend::backend::AppRow {
-            id: app.id.clone(),
-            name: app.name.clone(),
-            uid: app.uid.clone(),
-            created: day(app.created_at),
-        };
+        let app_row = app_row(&app);
         let hours = hourly_buckets(
             &scope
                 .endpoint_hourly(&ep, day_start())

@@ -3,10 +3,10 @@
 
 use frontend::backend::{EventTypeRow, FieldError, Session};
 
-use super::backend::{DashboardBackend, store_error};
+use super::backend::{DashboardBackend, listing, store_error};
 use crate::{
     domain::{parse_event_type_name, parse_text},
-    store::{EventTypeFields, EventTypePatch, PageRequest, StoreError},
+    store::{EventTypeFields, EventTypePatch, StoreError},
 };
 
 impl DashboardBackend {
@@ -15,14 +15,10 @@ impl DashboardBackend {
         session: Session,
     ) -> Result<Vec<EventTypeRow>, FieldError> {
         let tenant = Self::tenant(&session);
-        let page = PageRequest {
-            limit: 250,
-            ..Default::default()
-        };
         let page = self
             .store
             .tenant(&tenant)
-            .list_event_types(&page, true)
+            .list_event_types(&listing(), true)
             .await
             .map_err(store_error)?;
         Ok(page

@@ -3,33 +3,17 @@
 
 use chrono::{Duration, Utc};
 use frontend::backend::{
-    AppRow, AttemptRow, FieldError, LogPage, LogQuery, LogRow, MessageDetail, NOT_FOUND, Session,
+    AttemptRow, FieldError, LogPage, LogQuery, LogRow, MessageDetail, Session,
 };
 
-use super::backend::{DashboardBackend, day, store_error};
+use super::backend::{DashboardBackend, app_row, day, listing, not_found, store_error};
 use crate::{
     domain::{DeliveryStatus, parse_event_type_name},
-    entities::{application, attempt},
-    store::{AttemptFilter, Cursor, PageRequest, StoreError},
+    entities::attempt,
+    store::{AttemptFilter, Cursor, PageRequest},
 };
 
 const LOG_PAGE: u64 = 50;
-
-fn not_found(e: StoreError) -> FieldError {
-    match e {
-        StoreError::NotFound => FieldError::on(NOT_FOUND, "Not found."),
-        e => store_error(e),
-    }
-}
-
-fn app_row(app: &application::Model) -> AppRow {
-    AppRow {
-        id: app.id.clone(),
-        name: app.name.clone(),
-        uid: app.uid.clone(),
-        created: day(app.created_at),
-    }
-}
 
 fn log_row(a: attempt::Model, with_response: bool) -> LogRow {
     LogRow {
@@ -111,13 +95,7 @@ impl DashboardBackend {
             .map_err(store_error)?;
         let first_page = q.iterator.is_empty();
         let endpoints = scope
-            .list_endpoints(
-                &app,
-                &PageRequest {
-                    limit: 250,
-                    ..Default::default()
-                },
-            )
+            .list_endpoints(&app, &listing())
             .await
             .map_err(store_error)?
             .items
@@ -155,22 +133,13 @@ impl DashboardBackend {
                     message_id: Some(msg.id.clone()),
                     ..Default::default()
                 },
-                &PageRequest {
-                    limit: 250,
-                    ..Default::default()
-                },
+                &listing(),
             )
             .await
             .map_err(store_error)?
             .items;
         let endpoints = scope
-            .list_endpoints(
-                &app,
-                &PageRequest {
-                    limit: 250,
-                    ..Default::default()
-                },
-            )
+            .list_endpoints(&app, &listing())
             .await
             .map_err(store_error)?
             .items

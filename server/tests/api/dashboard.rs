@@ -85,3 +85,20 @@ fn extract(haystack: &str, after: &str, until: &str) -> String {
     let len = haystack[start..].find(until).unwrap();
     haystack[start..start + len].to_string()
 }
+
+/// The browser bundle calls the server functions at the URLs the server serves them
+/// at (they carry a hash of the frontend's path, which both builds must agree on):
+/// otherwise every hydrated form silently fails.
+#[tokio::test]
+async fn the_bundle_calls_the_server_functions_the_server_has() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let html = app.get("/signup", None).await.text().await.unwrap();
+    let action = extract(&html, "action=\"", "\"");
+    assert!(action.starts_with("/dash/sign_up"), "{action}");
+    let wasm_path = extract(&html, "rel=\"preload\" href=\"", "\"");
+    let wasm = app.get(&wasm_path, None).await.bytes().await.unwrap();
+    assert!(
+        wasm.windows(action.len()).any(|w| w == action.as_bytes()),
+        "the bundle does not know {action}"
+    );
+}
