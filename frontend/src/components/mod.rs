@@ -4,3 +4,4 @@ pub mod authed;
 pub mod chart;
 pub mod field_error;
 pub mod missing;
+pub mod submit;

@@ -2,6 +2,8 @@
 
 use leptos::{either::Either, prelude::*};
 
+use crate::components::submit::Submit;
+
 use crate::backend::{ALERT_KINDS, User};
 use crate::components::{
     authed::Authed,
@@ -57,7 +59,7 @@ fn Alerts(user: User) -> impl IntoView {
                                     <input type="number" name="throttle_minutes" id="throttle" min="1" max="10080" value=current.throttle_minutes />
                                 </label>
                                 <ErrorFor error field="throttleMinutes" />
-                                <button type="submit" id="save-alerts">"Save"</button>
+                                <Submit pending=save.pending() label="Save" busy="Saving…" id="save-alerts" />
                                 {move || saved().then(|| view! { <span class="saved">"Saved."</span> })}
                             </ActionForm>
                         }),

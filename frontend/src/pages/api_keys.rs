@@ -2,6 +2,8 @@
 
 use leptos::{either::Either, prelude::*};
 
+use crate::components::submit::Submit;
+
 use crate::backend::User;
 use crate::components::{
     authed::Authed,
@@ -43,7 +45,7 @@ fn ApiKeys(user: User) -> impl IntoView {
         <ActionForm action=create attr:class="create">
             <input type="hidden" name="csrf" value=form_csrf />
             <label>"Name" <input type="text" name="name" id="new-key-name" required maxlength="100" placeholder="production" /></label>
-            <button type="submit" id="create-key">"Create key"</button>
+            <Submit pending=create.pending() label="Create key" busy="Creating…" id="create-key" />
             <ErrorFor error field="name" />
             <ErrorFor error field="" />
         </ActionForm>

@@ -3,6 +3,8 @@
 //! enable/disable and delete.
 
 use leptos::{either::EitherOf3, prelude::*};
+
+use crate::components::submit::Submit;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::backend::{EndpointDetail, User};
@@ -160,7 +162,7 @@ fn EndpointView(detail: EndpointDetail, csrf: String, actions: Actions) -> impl 
         </p>
         <ActionForm action=actions.rotate attr:class="inline" attr:onsubmit="return confirm('Rotate the signing secret? The current one stays valid for 24 hours.')">
             {for_rotate}
-            <button type="submit" id="rotate-secret">"Rotate secret"</button>
+            <Submit pending=actions.rotate.pending() label="Rotate secret" busy="Rotating…" id="rotate-secret" />
             <span class="hint">"The current secret keeps working for 24 hours after rotating."</span>
         </ActionForm>
         {move || matches!(actions.rotate.value().get(), Some(Ok(()))).then(|| view! { <p class="saved" id="rotated">"Rotated. Both secrets are valid for the next 24 hours."</p> })}
@@ -169,7 +171,7 @@ fn EndpointView(detail: EndpointDetail, csrf: String, actions: Actions) -> impl 
         <ActionForm action=actions.test attr:class="create">
             {for_test}
             <label>"Event type" <input type="text" name="event_type" id="test-event-type" value="test.event" required /></label>
-            <button type="submit" id="send-test">"Send"</button>
+            <Submit pending=actions.test.pending() label="Send" busy="Sending…" id="send-test" />
             <ErrorFor error=test_error field="event_type" />
             <ErrorFor error=test_error field="" />
         </ActionForm>
@@ -185,7 +187,7 @@ fn EndpointView(detail: EndpointDetail, csrf: String, actions: Actions) -> impl 
                     <option value="168">"7 days"</option>
                 </select>
             </label>
-            <button type="submit" id="recover">"Recover"</button>
+            <Submit pending=actions.recover.pending() label="Recover" busy="Recovering…" id="recover" />
             {recovered}
             <ErrorFor error=recover_error field="hours" />
         </ActionForm>
@@ -224,7 +226,7 @@ fn EndpointView(detail: EndpointDetail, csrf: String, actions: Actions) -> impl 
             <label>"URL" <input type="url" name="url" id="edit-url" value=current_url required /></label>
             <label>"Description" <input type="text" name="description" value=current_description maxlength="4096" /></label>
             <label>"Event types (comma-separated; empty = all)" <input type="text" name="event_types" id="edit-types" value=current_types /></label>
-            <button type="submit" id="save-endpoint">"Save"</button>
+            <Submit pending=actions.edit.pending() label="Save" busy="Saving…" id="save-endpoint" />
             <ErrorFor error=edit_error field="url" />
             <ErrorFor error=edit_error field="event_types" />
             <ErrorFor error=edit_error field="description" />
@@ -239,7 +241,7 @@ fn EndpointView(detail: EndpointDetail, csrf: String, actions: Actions) -> impl 
         " "
         <ActionForm action=actions.delete attr:class="inline" attr:onsubmit="return confirm('Delete this endpoint and its delivery history?')">
             {for_delete}
-            <button type="submit" class="danger" id="delete-endpoint">"Delete endpoint"</button>
+            <Submit pending=actions.delete.pending() label="Delete endpoint" busy="Deleting…" id="delete-endpoint" class="danger" />
         </ActionForm>
     }
 }

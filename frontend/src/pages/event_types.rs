@@ -2,6 +2,8 @@
 
 use leptos::{either::Either, prelude::*};
 
+use crate::components::submit::Submit;
+
 use crate::backend::User;
 use crate::components::{
     authed::Authed,
@@ -31,7 +33,7 @@ fn EventTypes(user: User) -> impl IntoView {
             <input type="hidden" name="csrf" value=form_csrf />
             <label>"Name" <input type="text" name="name" id="event-type-name" required maxlength="256" placeholder="invoice.paid" /></label>
             <label>"Description" <input type="text" name="description" maxlength="4096" /></label>
-            <button type="submit" id="create-event-type">"Create"</button>
+            <Submit pending=create.pending() label="Create" busy="Creating…" id="create-event-type" />
             <ErrorFor error field="name" />
             <ErrorFor error field="description" />
             <ErrorFor error field="" />

@@ -17,7 +17,9 @@ use governor::{
 use crate::entities::endpoint;
 
 /// Deliveries in flight to one endpoint at once, per process.
-pub const PER_ENDPOINT_CONCURRENCY: usize = 4;
+/// 16 keeps one fast endpoint's pipeline full (see BENCHMARKS.md) while a hanging
+/// endpoint holds at most 16 of the process's 256 slots.
+pub const PER_ENDPOINT_CONCURRENCY: usize = 16;
 
 /// Per endpoint: the rate its bucket was made for, and the bucket.
 type Buckets = HashMap<String, (i32, Arc<DefaultDirectRateLimiter>)>;
@@ -32,6 +34,12 @@ pub struct Isolation {
 pub struct EndpointSlot {
     endpoint_id: String,
     in_flight: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl EndpointSlot {
+    pub fn endpoint_id(&self) -> &str {
+        &self.endpoint_id
+    }
 }
 
 impl Drop for EndpointSlot {

@@ -13,6 +13,7 @@ mod schedule;
 mod sender;
 pub mod signature;
 mod ssrf;
+mod waiting;
 pub mod wakeups;
 
 use std::{sync::Arc, time::Duration};
@@ -28,8 +29,9 @@ use crate::{
 };
 pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 
-/// Deliveries in flight at once in one process.
-const GLOBAL_CONCURRENCY: usize = 64;
+/// Deliveries in flight at once in one process: enough that sixteen hanging endpoints
+/// (each at its cap) still leave room for everyone else.
+const GLOBAL_CONCURRENCY: usize = 256;
 pub use crate::store::FAILING_THRESHOLD;
 /// A lease outlives the attempt's timeout by this much (time to record it). A crashed
 /// worker's deliveries are retried once it runs out.
@@ -47,6 +49,7 @@ pub struct Engine {
     worker_id: Arc<str>,
     slots: Arc<Semaphore>,
     isolation: isolation::Isolation,
+    waiting: waiting::Waiting,
     stopping: Arc<std::sync::atomic::AtomicBool>,
     metrics: Arc<Metrics>,
 }
@@ -109,6 +112,7 @@ impl Engine {
             worker_id: format!("worker_{}", ulid::Ulid::generate()).into(),
             slots: Arc::new(Semaphore::new(GLOBAL_CONCURRENCY)),
             isolation: isolation::Isolation::default(),
+            waiting: waiting::Waiting::default(),
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             metrics,
         }
@@ -154,13 +158,11 @@ impl Engine {
                 continue;
             }
             for job in claimed {
-                // Over the endpoint's cap: back to the queue, due now; the next claim
-                // skips the endpoint until one of its deliveries finishes.
-                let Some(endpoint_slot) = self.isolation.enter(&job.endpoint_id) else {
-                    let now = Utc::now();
-                    if let Err(e) = self.store.defer_delivery(&job, now).await {
-                        tracing::warn!(delivery = %job.id, error = %e, "could not hand a delivery back");
-                    }
+                // Over the endpoint's cap, it waits for one of the endpoint's running
+                // deliveries to finish (`waiting`); the next claim skips the endpoint.
+                let waiting::Admit::Run(job, endpoint_slot) =
+                    self.waiting.admit(&self.isolation, job)
+                else {
                     continue;
                 };
                 let permit = self
@@ -169,13 +171,40 @@ impl Engine {
                     .acquire_owned()
                     .await
                     .expect("semaphore is never closed");
-                let engine = self.clone();
-                tokio::spawn(async move {
-                    engine.deliver(job).await;
-                    drop(endpoint_slot);
-                    drop(permit);
-                });
+                tokio::spawn(self.clone().serve(job, endpoint_slot, permit));
             }
+        }
+        // Stopping: what waits for a slot goes back to the queue for any worker.
+        self.release(self.waiting.drain()).await;
+    }
+
+    /// Delivers `job`, then the endpoint's waiting deliveries one after the other with
+    /// the same slot, and wakes the claim loop once the slot is free.
+    async fn serve(
+        self,
+        mut job: ClaimedDelivery,
+        mut slot: isolation::EndpointSlot,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) {
+        loop {
+            self.deliver(job).await;
+            if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            let (next, kept) = self.waiting.next(slot);
+            self.release(next.stale).await;
+            match (next.job, kept) {
+                (Some(next), Some(kept)) => (job, slot) = (next, kept),
+                _ => break,
+            }
+        }
+        drop(permit);
+        self.wake.notify_one();
+    }
+
+    async fn release(&self, jobs: Vec<ClaimedDelivery>) {
+        if let Err(e) = self.store.release_deliveries(&jobs).await {
+            tracing::warn!(error = %e, count = jobs.len(), "could not hand deliveries back; their leases will expire");
         }
     }
 

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 
+use super::group_commit::Rows;
 use super::{Page, PageRequest, StoreError, TenantScope, id_bound, json_text, paginate};
 use crate::domain::{DeliveryId, DeliveryStatus, MessageId, Trigger, parse_uid};
 use crate::entities::{application, delivery, endpoint, message};
@@ -102,23 +102,31 @@ impl TenantScope<'_> {
                 )
             })
             .await?;
-        let targets: Vec<&FanoutTarget> = endpoints
+        let msg = self.message_row(app, new);
+        let deliveries = endpoints
             .iter()
-            .filter(|ep| ep.wants(&new.event_type, new.channels.as_deref()))
+            .filter(|ep| ep.wants(&msg.event_type, channels_of(&msg).as_deref()))
+            .map(|ep| {
+                let status = if ep.disabled {
+                    DeliveryStatus::Fail
+                } else {
+                    DeliveryStatus::Pending
+                };
+                self.delivery_row(&msg, &ep.id, Trigger::Scheduled, status)
+            })
             .collect();
-        let txn = self.db.begin().await?;
-        let msg = self.insert_message(&txn, app, new).await?;
-        notify_workers(&txn).await?;
-        for ep in targets {
-            let status = if ep.disabled {
-                DeliveryStatus::Fail
-            } else {
-                DeliveryStatus::Pending
-            };
-            self.insert_delivery(&txn, &msg, &ep.id, Trigger::Scheduled, status)
-                .await?;
+        // Shares a transaction with concurrent accepts (group commit); returns once
+        // it committed.
+        let written = self
+            .commits
+            .write(Rows {
+                message: msg.clone(),
+                deliveries,
+            })
+            .await?;
+        if !written {
+            return Err(StoreError::Conflict(EVENT_ID_TAKEN));
         }
-        txn.commit().await?;
         Ok(msg)
     }
 
@@ -138,26 +146,57 @@ impl TenantScope<'_> {
         Ok(msg)
     }
 
+    /// A new message row of this tenant (not yet written).
+    fn message_row(&self, app: &application::Model, new: NewMessage) -> message::Model {
+        message::Model {
+            id: MessageId::generate().to_string(),
+            tenant_id: self.tenant_id.to_string(),
+            app_id: app.id.clone(),
+            event_type: new.event_type,
+            event_id: new.event_id,
+            channels: json_text::to_text_opt(&new.channels),
+            tags: json_text::to_text_opt(&new.tags),
+            payload: Some(new.payload),
+            created_at: Utc::now(),
+        }
+    }
+
     async fn insert_message(
         &self,
         db: &impl ConnectionTrait,
         app: &application::Model,
         new: NewMessage,
     ) -> Result<message::Model, StoreError> {
-        message::ActiveModel {
-            id: Set(MessageId::generate().to_string()),
-            tenant_id: Set(self.tenant_id.to_string()),
-            app_id: Set(app.id.clone()),
-            event_type: Set(new.event_type),
-            event_id: Set(new.event_id),
-            channels: Set(json_text::to_text_opt(&new.channels)),
-            tags: Set(json_text::to_text_opt(&new.tags)),
-            payload: Set(Some(new.payload)),
-            created_at: Set(Utc::now()),
+        let row: message::ActiveModel = self.message_row(app, new).into();
+        row.insert(db)
+            .await
+            .map_err(|e| StoreError::from_write(e, EVENT_ID_TAKEN))
+    }
+
+    /// A delivery of `msg` to `endpoint_id`, due now (not yet written).
+    fn delivery_row(
+        &self,
+        msg: &message::Model,
+        endpoint_id: &str,
+        trigger: Trigger,
+        status: DeliveryStatus,
+    ) -> delivery::Model {
+        let now = Utc::now();
+        delivery::Model {
+            id: DeliveryId::generate().to_string(),
+            tenant_id: self.tenant_id.to_string(),
+            app_id: msg.app_id.clone(),
+            message_id: msg.id.clone(),
+            endpoint_id: endpoint_id.to_string(),
+            status: status.as_i16(),
+            trigger: trigger as i16,
+            attempt_count: 0,
+            next_attempt_at: now,
+            lease_owner: None,
+            lease_until: None,
+            created_at: now,
+            updated_at: now,
         }
-        .insert(db)
-        .await
-        .map_err(|e| StoreError::from_write(e, EVENT_ID_TAKEN))
     }
 
     async fn insert_delivery(
@@ -168,24 +207,9 @@ impl TenantScope<'_> {
         trigger: Trigger,
         status: DeliveryStatus,
     ) -> Result<(), StoreError> {
-        let now = Utc::now();
-        delivery::ActiveModel {
-            id: Set(DeliveryId::generate().to_string()),
-            tenant_id: Set(self.tenant_id.to_string()),
-            app_id: Set(msg.app_id.clone()),
-            message_id: Set(msg.id.clone()),
-            endpoint_id: Set(endpoint_id.to_string()),
-            status: Set(status.as_i16()),
-            trigger: Set(trigger as i16),
-            attempt_count: Set(0),
-            next_attempt_at: Set(now),
-            lease_owner: Set(None),
-            lease_until: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await?;
+        let row: delivery::ActiveModel =
+            self.delivery_row(msg, endpoint_id, trigger, status).into();
+        row.insert(db).await?;
         Ok(())
     }
 
@@ -273,4 +297,11 @@ impl TenantScope<'_> {
         }
         query
     }
+}
+
+/// A message row's channels as a list (they are stored as JSON text).
+fn channels_of(msg: &message::Model) -> Option<Vec<String>> {
+    msg.channels
+        .as_deref()
+        .map(|text| json_text::from_text(Some(text)))
 }

@@ -16,6 +16,7 @@ mod endpoint_hourly;
 mod endpoint_secrets;
 mod endpoints;
 mod event_types;
+mod group_commit;
 mod idempotency;
 mod json_text;
 mod messages;
@@ -83,6 +84,7 @@ impl StoreError {
 pub struct Store {
     db: DatabaseConnection,
     cache: Cache,
+    commits: group_commit::GroupCommit,
 }
 
 impl std::fmt::Debug for Store {
@@ -97,8 +99,10 @@ impl Store {
         Self::with_cache(db, Cache::local(Default::default()))
     }
 
+    /// Starts the group committer of accepted messages: call within the runtime.
     pub fn with_cache(db: DatabaseConnection, cache: Cache) -> Self {
-        Self { db, cache }
+        let commits = group_commit::GroupCommit::spawn(db.clone());
+        Self { db, cache, commits }
     }
 
     pub fn cache(&self) -> &Cache {
@@ -111,6 +115,7 @@ impl Store {
             db: &self.db,
             tenant_id,
             cache: &self.cache,
+            commits: &self.commits,
         }
     }
 
@@ -129,4 +134,5 @@ pub struct TenantScope<'a> {
     db: &'a DatabaseConnection,
     tenant_id: &'a TenantId,
     cache: &'a Cache,
+    commits: &'a group_commit::GroupCommit,
 }

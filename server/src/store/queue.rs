@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -122,6 +122,38 @@ impl Store {
             .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(delivery::Column::Id.eq(job.id.as_str()))
             .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Hands claimed deliveries back unattempted, due as they were (a stopping worker,
+    /// or deliveries that waited too long for their endpoint's slot). Rows whose lease
+    /// is no longer ours are left alone.
+    pub async fn release_deliveries(&self, jobs: &[ClaimedDelivery]) -> Result<(), StoreError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+        let mut leases: Vec<&str> = jobs.iter().map(|j| j.lease.as_str()).collect();
+        leases.sort_unstable();
+        leases.dedup();
+        delivery::Entity::update_many()
+            .col_expr(
+                delivery::Column::Status,
+                Expr::value(DeliveryStatus::Pending.as_i16()),
+            )
+            .col_expr(
+                delivery::Column::LeaseOwner,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                delivery::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(delivery::Column::Id.is_in(ids))
+            .filter(delivery::Column::LeaseOwner.is_in(leases))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -245,7 +277,22 @@ impl Store {
                     detail: serde_json::json!({"last": record.last}),
                 });
             }
-            healthy(scoped()).exec(&txn).await?;
+            // Every success would otherwise update (and lock until commit) the same
+            // endpoint row, serialising an endpoint's concurrent deliveries on it:
+            // touch it only when something changes, `last_success_at` at most once a
+            // second.
+            healthy(scoped())
+                .filter(
+                    Condition::any()
+                        .add(endpoint::Column::ConsecutiveFailures.ne(0))
+                        .add(endpoint::Column::FailingSince.is_not_null())
+                        .add(endpoint::Column::LastSuccessAt.is_null())
+                        .add(
+                            endpoint::Column::LastSuccessAt.lt(now - chrono::Duration::seconds(1)),
+                        ),
+                )
+                .exec(&txn)
+                .await?;
         } else {
             scoped()
                 .col_expr(

@@ -6,13 +6,18 @@ use reqwest::{StatusCode, header};
 use crate::helpers::{Backend, TestApp};
 
 /// A browser-like session: its cookie and the CSRF token its pages carry.
-struct Visitor {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Visitor {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 /// `action="…"` of the form posting to the server function `name`.
-async fn action_of(app: &TestApp, page: &str, cookie: Option<&str>, name: &str) -> String {
+pub(crate) async fn action_of(
+    app: &TestApp,
+    page: &str,
+    cookie: Option<&str>,
+    name: &str,
+) -> String {
     let mut req = app.client.get(app.url(page));
     if let Some(cookie) = cookie {
         req = req.header(header::COOKIE, cookie);
@@ -26,7 +31,7 @@ async fn action_of(app: &TestApp, page: &str, cookie: Option<&str>, name: &str) 
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     path: &str,
     cookie: Option<&str>,

@@ -8,6 +8,7 @@ mod api_keys;
 mod applications;
 mod cache;
 mod dashboard;
+mod dashboard_isolation;
 mod dashboard_security;
 mod delivery;
 mod delivery_fairness;

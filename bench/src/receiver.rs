@@ -1,0 +1,181 @@
+//! The webhook receiver: a minimal HTTP/1.1 server on 127.0.0.1 that answers every
+//! POST with 204 (keep-alive) and records when each payload arrived. A path starting
+//! with `/hang` never answers, so the sender waits until its own timeout.
+//!
+//! Payloads the load generator sends carry `"t":<µs since the bench started>`, so
+//! accept→arrival latency is measured on one monotonic clock.
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Instant,
+};
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+
+use crate::clock;
+
+#[derive(Default)]
+struct Log {
+    latencies_us: Vec<u64>,
+    first: Option<Instant>,
+    last: Option<Instant>,
+}
+
+/// What arrived: shared by the accept loop, its connections and the scenarios.
+#[derive(Default)]
+pub struct Arrivals {
+    count: AtomicU64,
+    /// Arrivals whose payload carried a send time.
+    timed: AtomicU64,
+    log: Mutex<Log>,
+}
+
+pub struct Receiver {
+    pub url: String,
+    pub arrivals: Arc<Arrivals>,
+}
+
+impl Receiver {
+    pub async fn start() -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let arrivals = Arc::new(Arrivals::default());
+        let shared = arrivals.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(serve(stream, shared.clone()));
+            }
+        });
+        Ok(Self { url, arrivals })
+    }
+}
+
+impl Arrivals {
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Forgets everything so far (between phases of a scenario).
+    pub fn reset(&self) {
+        let mut log = self.log.lock().unwrap();
+        *log = Log::default();
+        self.count.store(0, Ordering::Relaxed);
+        self.timed.store(0, Ordering::Relaxed);
+    }
+
+    /// Latencies (µs) and the first/last arrival since the last reset.
+    pub fn take(&self) -> (Vec<u64>, Option<Instant>, Option<Instant>) {
+        let mut log = self.log.lock().unwrap();
+        let log = std::mem::take(&mut *log);
+        (log.latencies_us, log.first, log.last)
+    }
+
+    fn record(&self, body: &[u8]) {
+        let now = Instant::now();
+        let latency = sent_at(body).map(|t| clock::micros_now().saturating_sub(t));
+        let mut log = self.log.lock().unwrap();
+        log.first.get_or_insert(now);
+        log.last = Some(now);
+        if let Some(l) = latency {
+            log.latencies_us.push(l);
+            self.timed.fetch_add(1, Ordering::Relaxed);
+        }
+        drop(log);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Waits until `n` arrived, at most `timeout`; false if they did not.
+    pub async fn wait_for(&self, n: u64, timeout: std::time::Duration) -> bool {
+        self.wait_until(|| self.count() >= n, timeout).await
+    }
+
+    /// Waits until `n` timed payloads arrived (see `Api::message_requests`).
+    pub async fn wait_for_timed(&self, n: u64, timeout: std::time::Duration) -> bool {
+        self.wait_until(|| self.timed.load(Ordering::Relaxed) >= n, timeout)
+            .await
+    }
+
+    async fn wait_until(&self, done: impl Fn() -> bool, timeout: std::time::Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while !done() {
+            if Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        true
+    }
+}
+
+/// The `"t":<digits>` the load generator put in the payload.
+fn sent_at(body: &[u8]) -> Option<u64> {
+    let at = body.windows(4).position(|w| w == b"\"t\":")? + 4;
+    let digits: Vec<u8> = body[at..]
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_digit)
+        .collect();
+    std::str::from_utf8(&digits).ok()?.parse().ok()
+}
+
+const NO_CONTENT: &[u8] = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n";
+
+/// One keep-alive connection: requests in, 204s out.
+async fn serve(mut stream: TcpStream, arrivals: Arc<Arrivals>) {
+    let mut buf: Vec<u8> = Vec::with_capacity(8192);
+    let mut chunk = [0u8; 16384];
+    loop {
+        // Read until the head is complete.
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+        let hang = head
+            .split(' ')
+            .nth(1)
+            .is_some_and(|p| p.starts_with("/hang"));
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        while buf.len() < head_end + length {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        if hang {
+            // Hold the connection until the sender gives up.
+            let _ = stream.read(&mut chunk).await;
+            return;
+        }
+        arrivals.record(&buf[head_end..head_end + length]);
+        buf.drain(..head_end + length);
+        if stream.write_all(NO_CONTENT).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_the_send_time_in_a_payload() {
+        assert_eq!(super::sent_at(br#"{"seq":3,"t":12345}"#), Some(12345));
+        assert_eq!(super::sent_at(br#"{"seq":3}"#), None);
+    }
+}

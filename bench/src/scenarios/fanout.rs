@@ -1,0 +1,54 @@
+//! Fan-out: each message goes to 100 endpoints (all on the receiver). The rate is
+//! deliveries from the first arrival to the last.
+
+use std::time::Duration;
+
+use super::{Target, await_arrivals};
+use crate::{Opts, load, receiver::Receiver, report::Figure};
+
+const ENDPOINTS: u64 = 100;
+
+pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
+    let label = target.label();
+    let (_managed, tenant) = target.start("all").await?;
+    let api = &tenant.api;
+    let app = api.create_app("fanout").await?;
+    for i in 0..ENDPOINTS {
+        api.create_endpoint(&app, &format!("{}/fan/{i}", rx.url))
+            .await?;
+    }
+    let make = api.message_requests(&app, true);
+    let messages: u64 = if opts.quick { 3 } else { 200 };
+    let expected = messages * ENDPOINTS;
+    let (mut rate, mut p99) = (vec![], vec![]);
+    for run in 0..opts.runs {
+        rx.arrivals.reset();
+        let sent = load::closed_loop(4, Duration::from_secs(300), messages, make.clone()).await;
+        if sent.ok != messages {
+            anyhow::bail!("fanout: sending failed: {:?}", sent.first_error);
+        }
+        await_arrivals(rx, expected, Duration::from_secs(600)).await?;
+        let (lat, first, last) = rx.arrivals.take();
+        let span = last.unwrap().duration_since(first.unwrap()).as_secs_f64();
+        let per_second = expected as f64 / span.max(1e-3);
+        let l = crate::stats::Latency::of(lat);
+        println!(
+            "  run {}: {expected} deliveries at {per_second:.0}/s, e2e p99 {:.1} ms",
+            run + 1,
+            l.p99 as f64 / 1e3
+        );
+        rate.push(per_second);
+        p99.push(l.p99 as f64 / 1e3);
+    }
+    Ok(vec![
+        Figure::new(
+            "fanout",
+            &label,
+            &format!("{messages} msgs × 100 endpoints"),
+            "dlv/s",
+        )
+        .runs(rate)
+        .goal("≥ 20,000"),
+        Figure::new("fanout", &label, "e2e p99 (last of 100)", "ms").runs(p99),
+    ])
+}

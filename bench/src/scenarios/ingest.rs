@@ -1,0 +1,87 @@
+//! Ingest: `POST /msg` to an application with one endpoint, 32 connections, closed
+//! loop. 202 means committed, so this is durable throughput. The ceiling is the same
+//! server answering `GET /health` to the same load generator: what HTTP alone
+//! costs here. Memory: RSS idle before the load, and the peak (VmHWM) after it.
+
+use std::{sync::Arc, time::Duration};
+
+use super::{Target, await_arrivals, secs};
+use crate::{Opts, load, receiver::Receiver, report::Figure, target::rss_mib};
+
+const CONNECTIONS: usize = 32;
+
+pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
+    let label = target.label();
+    let (managed, tenant) = target.start("all").await?;
+    let api = &tenant.api;
+    let app = api.create_app("ingest").await?;
+    api.create_endpoint(&app, &format!("{}/ingest", rx.url))
+        .await?;
+    let make = api.message_requests(&app, true);
+    let pid = managed.as_ref().and_then(|m| m.pid());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = pid.and_then(rss_mib).map(|(rss, _)| rss);
+
+    let health: load::MakeRequest = {
+        // hookrelay answers health at the root; Svix under /api/v1.
+        let path = match target {
+            Target::Managed(_) => "/health",
+            Target::External { .. } => "/api/v1/health/",
+        };
+        let (client, url) = (api.client.clone(), format!("{}{path}", api.base));
+        Arc::new(move |_| client.get(&url))
+    };
+    // Warm up connections, caches and the database's pages.
+    rx.arrivals.reset();
+    let warm = load::closed_loop(CONNECTIONS, secs(opts, 2.0, 0.3), u64::MAX, make.clone()).await;
+    await_arrivals(rx, warm.ok, Duration::from_secs(120)).await?;
+
+    let (mut rate, mut p50, mut p99, mut ceiling) = (vec![], vec![], vec![], vec![]);
+    for run in 0..opts.runs {
+        rx.arrivals.reset();
+        let r = load::closed_loop(CONNECTIONS, secs(opts, 10.0, 1.0), u64::MAX, make.clone()).await;
+        if r.errors > 0 {
+            anyhow::bail!("ingest: {} requests failed: {:?}", r.errors, r.first_error);
+        }
+        println!(
+            "  run {}: {:.0} msg/s, p50 {:.2} ms, p99 {:.2} ms",
+            run + 1,
+            r.per_second(),
+            r.latency.p50 as f64 / 1e3,
+            r.latency.p99 as f64 / 1e3
+        );
+        rate.push(r.per_second());
+        p50.push(r.latency.p50 as f64 / 1e3);
+        p99.push(r.latency.p99 as f64 / 1e3);
+        // Every accepted message is delivered before the next run starts.
+        await_arrivals(rx, r.ok, Duration::from_secs(300)).await?;
+        let c =
+            load::closed_loop(CONNECTIONS, secs(opts, 3.0, 0.3), u64::MAX, health.clone()).await;
+        ceiling.push(c.per_second());
+    }
+    let peak = pid.and_then(rss_mib).map(|(_, hwm)| hwm);
+
+    let mut figures = vec![
+        Figure::new("ingest", &label, "POST /msg, 32 connections", "msg/s")
+            .runs(rate)
+            .goal("≥ 5,000 (PostgreSQL)")
+            .ceiling(&ceiling, "GET /health at 32 connections"),
+        Figure::new("ingest", &label, "p50 latency", "ms").runs(p50),
+        Figure::new("ingest", &label, "p99 latency", "ms")
+            .runs(p99)
+            .goal("≤ 20"),
+    ];
+    if let (Some(idle), Some(peak)) = (idle, peak) {
+        figures.push(
+            Figure::new("memory", &label, "RSS idle", "MiB")
+                .runs(vec![idle])
+                .goal("≤ 40"),
+        );
+        figures.push(
+            Figure::new("memory", &label, "RSS peak under ingest", "MiB")
+                .runs(vec![peak])
+                .goal("≤ 100"),
+        );
+    }
+    Ok(figures)
+}

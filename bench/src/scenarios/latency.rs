@@ -1,0 +1,67 @@
+//! End-to-end latency: from the moment the load generator builds `POST /msg` to the
+//! moment the receiver has read the delivery, at a fixed offered rate (open loop).
+//! This includes the accept itself, so it is an upper bound on accept → arrival.
+
+use std::time::Duration;
+
+use super::{Target, await_arrivals, secs};
+use crate::{Opts, load, receiver::Receiver, report::Figure, stats::Latency};
+
+pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
+    let label = target.label();
+    let (_managed, tenant) = target.start("all").await?;
+    let api = &tenant.api;
+    let app = api.create_app("latency").await?;
+    api.create_endpoint(&app, &format!("{}/latency", rx.url))
+        .await?;
+    let make = api.message_requests(&app, true);
+    // Warm up.
+    rx.arrivals.reset();
+    let warm = load::open_loop(100.0, Duration::from_millis(500), make.clone()).await;
+    await_arrivals(rx, warm.ok, Duration::from_secs(60)).await?;
+
+    let rates: &[(f64, &'static str, &'static str)] = if opts.quick {
+        &[(50.0, "", "")]
+    } else {
+        &[(200.0, "≤ 2", "≤ 5"), (1000.0, "", "≤ 25")]
+    };
+    let mut figures = Vec::new();
+    for &(rate, goal50, goal99) in rates {
+        let (mut p50, mut p99, mut accept99) = (vec![], vec![], vec![]);
+        for run in 0..opts.runs {
+            rx.arrivals.reset();
+            let r = load::open_loop(rate, secs(opts, 10.0, 1.0), make.clone()).await;
+            if r.errors > 0 {
+                anyhow::bail!("latency: {} requests failed: {:?}", r.errors, r.first_error);
+            }
+            await_arrivals(rx, r.ok, Duration::from_secs(120)).await?;
+            let (samples, _, _) = rx.arrivals.take();
+            let l = Latency::of(samples);
+            println!(
+                "  {rate} msg/s run {}: accept→arrival p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} deliveries)",
+                run + 1,
+                l.p50 as f64 / 1e3,
+                l.p99 as f64 / 1e3,
+                l.max as f64 / 1e3,
+                l.count
+            );
+            p50.push(l.p50 as f64 / 1e3);
+            p99.push(l.p99 as f64 / 1e3);
+            accept99.push(r.latency.p99 as f64 / 1e3);
+        }
+        let at = format!("at {rate:.0} msg/s");
+        figures.push(
+            Figure::new("latency", &label, &format!("e2e p50 {at}"), "ms")
+                .runs(p50)
+                .goal(goal50),
+        );
+        figures.push(
+            Figure::new("latency", &label, &format!("e2e p99 {at}"), "ms")
+                .runs(p99)
+                .goal(goal99),
+        );
+        figures
+            .push(Figure::new("latency", &label, &format!("accept p99 {at}"), "ms").runs(accept99));
+    }
+    Ok(figures)
+}

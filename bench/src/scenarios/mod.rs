@@ -1,0 +1,148 @@
+//! The scenarios, and what they share: starting the target, tenants, waiting for
+//! deliveries.
+
+mod drain;
+mod fanout;
+mod ingest;
+mod latency;
+mod noisy;
+mod pages;
+
+use std::time::Duration;
+
+use crate::{
+    Opts,
+    api::Api,
+    receiver::Receiver,
+    report::Figure,
+    target::{Backend, Managed},
+};
+
+/// Where a scenario's load goes.
+#[derive(Clone)]
+pub enum Target {
+    Managed(Backend),
+    External { base: String, token: String },
+}
+
+impl Target {
+    pub fn label(&self) -> String {
+        match self {
+            Target::Managed(b) => b.name().to_string(),
+            Target::External { .. } => "external".to_string(),
+        }
+    }
+
+    /// A running server (started here when managed) and a tenant on it.
+    pub async fn start(&self, role: &str) -> anyhow::Result<(Option<Managed>, Tenant)> {
+        match self {
+            Target::Managed(backend) => {
+                let managed = Managed::start(*backend, role)?;
+                let tenant = Tenant::signup(&managed.url).await?;
+                Ok((Some(managed), tenant))
+            }
+            Target::External { base, token } => Ok((
+                None,
+                Tenant {
+                    api: Api::new(base, token),
+                    id: None,
+                    email: String::new(),
+                },
+            )),
+        }
+    }
+
+    /// Another tenant on the same server (an external server gets the same token:
+    /// its tenants are then applications).
+    pub async fn another_tenant(&self, base: &str) -> anyhow::Result<Tenant> {
+        match self {
+            Target::Managed(_) => Tenant::signup(base).await,
+            Target::External { base, token } => Ok(Tenant {
+                api: Api::new(base, token),
+                id: None,
+                email: String::new(),
+            }),
+        }
+    }
+}
+
+pub struct Tenant {
+    pub api: Api,
+    pub id: Option<String>,
+    pub email: String,
+}
+
+pub const PASSWORD: &str = "bench-password-123";
+
+impl Tenant {
+    async fn signup(base: &str) -> anyhow::Result<Self> {
+        let email = format!(
+            "bench-{}@example.com",
+            ulid::Ulid::generate().to_string().to_lowercase()
+        );
+        let (api, id) = Api::signup(base, &email, PASSWORD).await?;
+        Ok(Self {
+            api,
+            id: Some(id),
+            email,
+        })
+    }
+}
+
+/// Durations: full runs, or the smoke test's.
+pub fn secs(opts: &Opts, full: f64, quick: f64) -> Duration {
+    Duration::from_secs_f64(if opts.quick { quick } else { full })
+}
+
+/// Waits until the receiver saw `n`, or fails the scenario (it must stop by itself).
+pub async fn await_arrivals(rx: &Receiver, n: u64, timeout: Duration) -> anyhow::Result<()> {
+    if !rx.arrivals.wait_for(n, timeout).await {
+        anyhow::bail!(
+            "only {} of {n} deliveries arrived within {timeout:?}",
+            rx.arrivals.count()
+        );
+    }
+    Ok(())
+}
+
+pub async fn run(name: &str, opts: &Opts, rx: &Receiver) -> anyhow::Result<Vec<Figure>> {
+    let targets: Vec<Target> = match &opts.external {
+        Some((base, token)) => vec![Target::External {
+            base: base.clone(),
+            token: token.clone(),
+        }],
+        None => opts.backends.iter().map(|b| Target::Managed(*b)).collect(),
+    };
+    let mut figures = Vec::new();
+    for target in targets {
+        println!("\n== {name} on {}", target.label());
+        let found = match name {
+            "ingest" => ingest::run(opts, rx, &target).await?,
+            "drain" => drain::run(opts, rx, &target).await?,
+            "latency" => latency::run(opts, rx, &target).await?,
+            "fanout" => fanout::run(opts, rx, &target).await?,
+            "noisy" => noisy::run(opts, rx, &target).await?,
+            "pages" => pages::run(opts, rx, &target).await?,
+            other => anyhow::bail!("no scenario {other}"),
+        };
+        for f in &found {
+            println!("{}", f.line());
+        }
+        figures.extend(found);
+    }
+    Ok(figures)
+}
+
+/// Waits until nothing has arrived for a second (a backlog drained), at most `timeout`.
+pub async fn await_quiet(rx: &Receiver, timeout: Duration) {
+    let deadline = std::time::Instant::now() + timeout;
+    let mut last = u64::MAX;
+    while std::time::Instant::now() < deadline {
+        let now = rx.arrivals.count();
+        if now == last {
+            return;
+        }
+        last = now;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

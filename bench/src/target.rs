@@ -1,0 +1,218 @@
+//! What is measured: a `hookrelay` process the harness starts (embedded SQLite, or
+//! PostgreSQL + Redis on a database it creates and drops), or any server speaking the
+//! Svix API, given its base URL and a token.
+
+use std::{
+    fs,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres+redis",
+        }
+    }
+}
+
+/// A `hookrelay` process on its own data directory / database.
+pub struct Managed {
+    pub backend: Backend,
+    pub url: String,
+    pub database_url: String,
+    dir: tempfile::TempDir,
+    pg_name: Option<String>,
+    child: Option<Child>,
+}
+
+/// `HOOKRELAY_BIN`, or `hookrelay` beside this binary (same cargo profile).
+fn hookrelay_bin() -> anyhow::Result<PathBuf> {
+    if let Ok(path) = std::env::var("HOOKRELAY_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe()?;
+    let bin = exe.with_file_name("hookrelay");
+    if !bin.exists() {
+        bail!(
+            "{} is missing: build it first (`cargo build --release -p hookrelay`)",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+pub fn postgres_server() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .and_then(|u| u.rsplit_once('/').map(|(server, _)| server.to_string()))
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn psql(sql: &str) -> anyhow::Result<()> {
+    let status = Command::new("psql")
+        .arg(format!("{}/postgres", postgres_server()))
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .stdout(Stdio::null())
+        .status()
+        .context("psql (PostgreSQL client tools) must be installed")?;
+    if !status.success() {
+        bail!("psql failed: {sql}");
+    }
+    Ok(())
+}
+
+impl Managed {
+    /// Starts `hookrelay --role <role>` on a fresh database.
+    pub fn start(backend: Backend, role: &str) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let (database_url, pg_name) = match backend {
+            Backend::Sqlite => (
+                format!(
+                    "sqlite://{}/data/hookrelay.db?mode=rwc",
+                    dir.path().display()
+                ),
+                None,
+            ),
+            Backend::Postgres => {
+                let name = format!(
+                    "hr_bench_{}",
+                    ulid::Ulid::generate().to_string().to_lowercase()
+                );
+                psql(&format!("CREATE DATABASE {name}"))?;
+                (format!("{}/{name}", postgres_server()), Some(name))
+            }
+        };
+        let mut managed = Self {
+            backend,
+            url: String::new(),
+            database_url,
+            dir,
+            pg_name,
+            child: None,
+        };
+        managed.launch(role)?;
+        Ok(managed)
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("HOOKRELAY_BIND", "127.0.0.1:0".to_string()),
+            (
+                "HOOKRELAY_DATA_DIR",
+                self.dir.path().join("data").display().to_string(),
+            ),
+            ("HOOKRELAY_MAIN_KEY", "7e".repeat(32)),
+            ("HOOKRELAY_ALLOW_PRIVATE_CIDRS", "127.0.0.0/8".into()),
+            // The load is one tenant's key far above the default 1,000 requests/s.
+            ("HOOKRELAY_RATE_LIMIT", "0".into()),
+            ("DATABASE_URL", self.database_url.clone()),
+        ];
+        if self.backend == Backend::Postgres {
+            let redis = std::env::var("BENCH_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379/3".into());
+            env.push(("REDIS_URL", redis));
+        }
+        for key in ["RUST_LOG", "HOOKRELAY_ATTEMPT_TIMEOUT"] {
+            if let Ok(v) = std::env::var(key) {
+                env.push((key, v));
+            }
+        }
+        env
+    }
+
+    fn launch(&mut self, role: &str) -> anyhow::Result<()> {
+        let log = self.dir.path().join(format!("{role}.log"));
+        let mut cmd = Command::new(hookrelay_bin()?);
+        cmd.env_clear().current_dir(self.dir.path());
+        for key in ["PATH", "HOME"] {
+            if let Ok(v) = std::env::var(key) {
+                cmd.env(key, v);
+            }
+        }
+        let child = cmd
+            .envs(self.env())
+            .args(["--role", role])
+            .stdout(fs::File::create(&log)?)
+            .stderr(fs::File::create(log.with_extension("err"))?)
+            .spawn()?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = fs::read_to_string(&log).unwrap_or_default();
+            if let Some(at) = out.find("listening on http://") {
+                let rest = &out[at + "listening on ".len()..];
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || c == '\u{1b}')
+                    .unwrap_or(rest.len());
+                self.url = rest[..end].to_string();
+                return Ok(());
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait()? {
+                let err = fs::read_to_string(log.with_extension("err")).unwrap_or_default();
+                bail!("hookrelay exited ({status}) before listening:\n{out}\n{err}");
+            }
+            if Instant::now() > deadline {
+                bail!("hookrelay did not start in 60 s:\n{out}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM and wait, then start again with another role on the same database.
+    pub fn restart(&mut self, role: &str) -> anyhow::Result<()> {
+        self.stop();
+        self.launch(role)
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+}
+
+impl Drop for Managed {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(name) = &self.pg_name {
+            let _ = psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// A process's resident set now and its peak, in MiB (Linux `/proc`).
+pub fn rss_mib(pid: u32) -> Option<(f64, f64)> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}

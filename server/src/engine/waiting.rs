@@ -1,0 +1,102 @@
+//! Deliveries this worker claimed whose endpoint was at its concurrency cap: they wait
+//! here (leased to us) and the task that finishes a delivery to that endpoint takes
+//! the next one with the slot it already holds — no round trip to the queue, no idle
+//! wait for the next claim. One claim can so fill a single endpoint's pipeline.
+//!
+//! A delivery that waited longer than [`START_WITHIN`] is handed back instead: its
+//! lease (attempt timeout + margin) might otherwise run out during the attempt.
+//!
+//! Enter-or-wait and take-or-leave happen under this map's lock, so a delivery never
+//! waits for an endpoint that has no task left to take it.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use super::isolation::{EndpointSlot, Isolation};
+use crate::store::ClaimedDelivery;
+
+/// How long after its claim a waiting delivery may still start.
+pub const START_WITHIN: Duration = Duration::from_secs(5);
+
+type Queues = HashMap<String, VecDeque<(Instant, ClaimedDelivery)>>;
+
+#[derive(Clone, Default)]
+pub struct Waiting {
+    queues: Arc<Mutex<Queues>>,
+}
+
+/// What to do with a claimed delivery.
+pub enum Admit {
+    /// Run it now, holding the endpoint's slot.
+    Run(ClaimedDelivery, EndpointSlot),
+    /// It waits for one of the endpoint's running deliveries to finish.
+    Queued,
+}
+
+/// What a task that finished a delivery does next.
+pub struct Next {
+    /// The next waiting delivery to the same endpoint (the task keeps its slot).
+    pub job: Option<ClaimedDelivery>,
+    /// Deliveries that waited too long: to be handed back to the queue.
+    pub stale: Vec<ClaimedDelivery>,
+}
+
+impl Waiting {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queues> {
+        self.queues.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn admit(&self, isolation: &Isolation, job: ClaimedDelivery) -> Admit {
+        let mut queues = self.lock();
+        match isolation.enter(&job.endpoint_id) {
+            Some(slot) => Admit::Run(job, slot),
+            None => {
+                queues
+                    .entry(job.endpoint_id.clone())
+                    .or_default()
+                    .push_back((Instant::now(), job));
+                Admit::Queued
+            }
+        }
+    }
+
+    /// The next delivery for `slot`'s endpoint; without one the slot is given back
+    /// (under the lock, see the module comment).
+    pub fn next(&self, slot: EndpointSlot) -> (Next, Option<EndpointSlot>) {
+        let mut queues = self.lock();
+        let endpoint = slot.endpoint_id().to_string();
+        let mut stale = Vec::new();
+        let mut job = None;
+        if let Some(queue) = queues.get_mut(&endpoint) {
+            while let Some((since, waiting)) = queue.pop_front() {
+                if since.elapsed() <= START_WITHIN {
+                    job = Some(waiting);
+                    break;
+                }
+                stale.push(waiting);
+            }
+            if queue.is_empty() {
+                queues.remove(&endpoint);
+            }
+        }
+        let slot = match job {
+            Some(_) => Some(slot),
+            None => {
+                drop(slot);
+                None
+            }
+        };
+        (Next { job, stale }, slot)
+    }
+
+    /// Everything still waiting (a stopping worker hands it back).
+    pub fn drain(&self) -> Vec<ClaimedDelivery> {
+        self.lock()
+            .drain()
+            .flat_map(|(_, q)| q.into_iter().map(|(_, job)| job))
+            .collect()
+    }
+}
