@@ -201,7 +201,12 @@ impl Drop for Managed {
             let _ = child.wait();
         }
         if let Some(name) = &self.pg_name {
-            let _ = psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            // BENCH_KEEP_DB=1 keeps it for a look with psql (EXPLAIN ANALYZE).
+            if std::env::var_os("BENCH_KEEP_DB").is_some() {
+                eprintln!("kept database {name}");
+            } else {
+                let _ = psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
         }
     }
 }

@@ -155,6 +155,9 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
                 .default_service(web::to(routes::fallback::not_served))
         }
     })
+    // Streamed (server-rendered) pages are written in several segments: with Nagle's
+    // algorithm on, each would wait for the client's delayed ACK (~40 ms a page).
+    .tcp_nodelay(true)
     .listen(listener)?
     .run();
     Ok(server)

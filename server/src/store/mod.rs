@@ -23,6 +23,7 @@ mod messages;
 mod pagination;
 mod queue;
 mod queue_depth;
+mod record;
 mod retention;
 mod sessions;
 mod signup;
@@ -85,6 +86,7 @@ pub struct Store {
     db: DatabaseConnection,
     cache: Cache,
     commits: group_commit::GroupCommit,
+    recorder: record::AttemptRecorder,
 }
 
 impl std::fmt::Debug for Store {
@@ -99,10 +101,17 @@ impl Store {
         Self::with_cache(db, Cache::local(Default::default()))
     }
 
-    /// Starts the group committer of accepted messages: call within the runtime.
+    /// Starts the group committers (accepted messages, attempts): call within the
+    /// runtime.
     pub fn with_cache(db: DatabaseConnection, cache: Cache) -> Self {
         let commits = group_commit::GroupCommit::spawn(db.clone());
-        Self { db, cache, commits }
+        let recorder = record::AttemptRecorder::spawn(db.clone());
+        Self {
+            db,
+            cache,
+            commits,
+            recorder,
+        }
     }
 
     pub fn cache(&self) -> &Cache {

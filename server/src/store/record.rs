@@ -1,0 +1,305 @@
+//! Recording attempts, with group commit: a delivery task hands over its attempt and
+//! waits; the recorder writes every attempt queued (up to [`MAX_BATCH`]) in one
+//! transaction — per attempt: the delivery's next state (conditional on still holding
+//! its lease), the attempt row, the endpoint's health and the alerts' state changes —
+//! and answers each task once it committed. One fsync serves many attempts.
+//!
+//! Attempts are written in endpoint order, so concurrent batches lock endpoint rows in
+//! the same order and cannot deadlock each other. A failed transaction records none of
+//! its attempts: their leases run out and they are attempted again (at least once).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::{
+    AttemptRecord, ClaimedDelivery, FAILING_THRESHOLD, NextStep, StateChangeRecord, Store,
+    StoreError,
+};
+use crate::domain::{AttemptId, DeliveryStatus, StateChangeId};
+use crate::entities::{attempt, delivery, endpoint, state_change};
+
+/// Attempts in one transaction at most.
+const MAX_BATCH: usize = 128;
+
+/// What recording one attempt did (all false when the lease was no longer ours:
+/// nothing was written).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Written {
+    /// This attempt disabled its endpoint.
+    pub disabled: bool,
+}
+
+struct Job {
+    job: ClaimedDelivery,
+    record: AttemptRecord,
+    reply: oneshot::Sender<Result<Written, String>>,
+}
+
+/// The recorder's inbox; cheap to clone.
+#[derive(Clone)]
+pub struct AttemptRecorder {
+    tx: mpsc::UnboundedSender<Job>,
+}
+
+impl AttemptRecorder {
+    /// Starts the recorder on the current runtime.
+    pub fn spawn(db: DatabaseConnection) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        // SQLite has one writer: concurrent transactions would only queue for its lock.
+        let concurrent = match db.get_database_backend() {
+            DbBackend::Sqlite => 1,
+            _ => 4,
+        };
+        tokio::spawn(run(db, rx, concurrent));
+        Self { tx }
+    }
+
+    async fn write(
+        &self,
+        job: ClaimedDelivery,
+        record: AttemptRecord,
+    ) -> Result<Written, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Db(DbErr::Custom("the attempt recorder stopped".into()));
+        self.tx
+            .send(Job { job, record, reply })
+            .map_err(|_| stopped())?;
+        answer
+            .await
+            .map_err(|_| stopped())?
+            .map_err(|e| StoreError::Db(DbErr::Custom(format!("recording attempts failed: {e}"))))
+    }
+}
+
+impl Store {
+    /// Writes the attempt, the delivery's next state and the endpoint's health (in a
+    /// transaction shared with concurrent attempts). If this worker lost the lease
+    /// meanwhile, nothing is written (the holder of the lease records its own attempt).
+    pub async fn record_attempt(
+        &self,
+        job: &ClaimedDelivery,
+        record: AttemptRecord,
+    ) -> Result<(), StoreError> {
+        let written = self.recorder.write(job.clone(), record).await?;
+        if written.disabled {
+            // Fan-out reads `disabled`: new messages must stop going to it at once.
+            let key = crate::cache::keys::fanout(job.tenant_id.as_str(), &job.app_id);
+            self.cache.invalidate(&[key]).await;
+        }
+        Ok(())
+    }
+}
+
+async fn run(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Job>, concurrent: usize) {
+    let slots = Arc::new(Semaphore::new(concurrent));
+    while let Some(first) = rx.recv().await {
+        // Wait for a free transaction *before* collecting: while all are busy,
+        // attempts pile up and the next batch takes them all.
+        let permit = slots.clone().acquire_owned().await.expect("never closed");
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        jobs.sort_by(|a, b| a.job.endpoint_id.cmp(&b.job.endpoint_id));
+        let db = db.clone();
+        tokio::spawn(async move {
+            let result = commit(&db, &jobs).await.map_err(|e| e.to_string());
+            for (i, job) in jobs.into_iter().enumerate() {
+                let answer = match &result {
+                    Ok(written) => Ok(written[i]),
+                    Err(e) => Err(e.clone()),
+                };
+                let _ = job.reply.send(answer);
+            }
+            drop(permit);
+        });
+    }
+}
+
+async fn commit(db: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Written>, StoreError> {
+    let txn = db.begin().await?;
+    let mut written = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        written.push(write_attempt(&txn, &job.job, job.record.clone(), Utc::now()).await?);
+    }
+    txn.commit().await?;
+    Ok(written)
+}
+
+/// One attempt's writes within `txn`.
+async fn write_attempt(
+    txn: &DatabaseTransaction,
+    job: &ClaimedDelivery,
+    record: AttemptRecord,
+    now: DateTime<Utc>,
+) -> Result<Written, StoreError> {
+    let (status, next_at) = match record.next {
+        NextStep::Done => (DeliveryStatus::Success, None),
+        NextStep::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
+        NextStep::GiveUp => (DeliveryStatus::Fail, None),
+    };
+    let mut update = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(status.as_i16()))
+        .col_expr(
+            delivery::Column::AttemptCount,
+            Expr::value(job.attempt_count + 1),
+        )
+        .col_expr(
+            delivery::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            delivery::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(delivery::Column::Id.eq(job.id.as_str()))
+        .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()));
+    if let Some(at) = next_at {
+        update = update.col_expr(delivery::Column::NextAttemptAt, Expr::value(at));
+    }
+    if update.exec(txn).await?.rows_affected == 0 {
+        return Ok(Written::default());
+    }
+    attempt::ActiveModel {
+        id: Set(AttemptId::generate().to_string()),
+        tenant_id: Set(job.tenant_id.to_string()),
+        app_id: Set(job.app_id.clone()),
+        message_id: Set(job.message_id.clone()),
+        endpoint_id: Set(job.endpoint_id.clone()),
+        delivery_id: Set(job.id.clone()),
+        url: Set(record.url),
+        status: Set(if record.succeeded {
+            DeliveryStatus::Success
+        } else {
+            DeliveryStatus::Fail
+        }
+        .as_i16()),
+        trigger: Set(job.trigger),
+        attempt_number: Set(job.attempt_count + 1),
+        response_status_code: Set(record.response_status_code),
+        response_body: Set(record.response_body),
+        error: Set(record.error),
+        duration_ms: Set(record.duration_ms),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    // The endpoint's health, and the alerts it causes, decided on the row itself
+    // (locked by our update until commit), so concurrent attempts to one endpoint
+    // report "failing", "recovered" and "disabled" exactly once.
+    let mut changes = record.state_changes;
+    let scoped = || {
+        endpoint::Entity::update_many()
+            .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
+            .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
+    };
+    if record.succeeded {
+        let healthy = |update: sea_orm::UpdateMany<endpoint::Entity>| {
+            update
+                .col_expr(endpoint::Column::ConsecutiveFailures, Expr::value(0))
+                .col_expr(endpoint::Column::LastSuccessAt, Expr::value(now))
+                .col_expr(
+                    endpoint::Column::FailingSince,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+        };
+        // Only the success that ends a reported streak matches this.
+        let ended = healthy(scoped())
+            .filter(endpoint::Column::ConsecutiveFailures.gte(FAILING_THRESHOLD))
+            .exec(txn)
+            .await?
+            .rows_affected;
+        if ended > 0 {
+            changes.push(StateChangeRecord {
+                kind: "endpoint.recovered",
+                detail: serde_json::json!({"last": record.last}),
+            });
+        }
+        // Every success would otherwise update (and lock until commit) the same
+        // endpoint row, serialising an endpoint's concurrent deliveries on it:
+        // touch it only when something changes, `last_success_at` at most once a
+        // second.
+        healthy(scoped())
+            .filter(
+                Condition::any()
+                    .add(endpoint::Column::ConsecutiveFailures.ne(0))
+                    .add(endpoint::Column::FailingSince.is_not_null())
+                    .add(endpoint::Column::LastSuccessAt.is_null())
+                    .add(endpoint::Column::LastSuccessAt.lt(now - chrono::Duration::seconds(1))),
+            )
+            .exec(txn)
+            .await?;
+    } else {
+        scoped()
+            .col_expr(
+                endpoint::Column::ConsecutiveFailures,
+                Expr::col(endpoint::Column::ConsecutiveFailures).add(1),
+            )
+            // The start of the current failure streak, kept from its first failure.
+            .col_expr(
+                endpoint::Column::FailingSince,
+                Expr::col(endpoint::Column::FailingSince).if_null(now),
+            )
+            .exec(txn)
+            .await?;
+        let failures: Option<i32> = endpoint::Entity::find()
+            .select_only()
+            .column(endpoint::Column::ConsecutiveFailures)
+            .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
+            .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
+            .into_tuple()
+            .one(txn)
+            .await?;
+        if failures == Some(FAILING_THRESHOLD) {
+            changes.push(StateChangeRecord {
+                    kind: "endpoint.failing",
+                    detail: serde_json::json!({"consecutiveFailures": FAILING_THRESHOLD, "last": record.last}),
+                });
+        }
+    }
+    let mut disabled = false;
+    if let Some(reason) = record.disable_reason {
+        let newly = scoped()
+            .col_expr(endpoint::Column::Disabled, Expr::value(true))
+            .filter(endpoint::Column::Disabled.eq(false))
+            .exec(txn)
+            .await?
+            .rows_affected;
+        if newly > 0 {
+            disabled = true;
+            changes.push(StateChangeRecord {
+                kind: "endpoint.disabled",
+                detail: serde_json::json!({"reason": reason, "last": record.last}),
+            });
+        }
+    }
+    for change in changes {
+        state_change::ActiveModel {
+            id: Set(StateChangeId::generate().to_string()),
+            tenant_id: Set(job.tenant_id.to_string()),
+            app_id: Set(job.app_id.clone()),
+            endpoint_id: Set(job.endpoint_id.clone()),
+            message_id: Set(Some(job.message_id.clone())),
+            kind: Set(change.kind.to_string()),
+            detail: Set(change.detail.to_string()),
+            created_at: Set(now),
+            processed_at: Set(None),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(Written { disabled })
+}
