@@ -8,14 +8,14 @@
 //! the same order and cannot deadlock each other. A failed transaction records none of
 //! its attempts: their leases run out and they are attempted again (at least once).
 
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -129,13 +129,129 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Job>, concu
 }
 
 async fn commit(db: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Written>, StoreError> {
+    let now = Utc::now();
     let txn = db.begin().await?;
-    let mut written = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        written.push(write_attempt(&txn, &job.job, job.record.clone(), Utc::now()).await?);
+    // The common case first, for the whole batch at once: plain successes (their
+    // deliveries and attempt rows in one statement each).
+    let plain: Vec<usize> = (0..jobs.len())
+        .filter(|&i| is_plain_success(&jobs[i].record))
+        .collect();
+    let owned = finish_successes(&txn, jobs, &plain, now).await?;
+    // Then endpoint by endpoint (jobs are sorted by endpoint): the health its
+    // successes restore, and every other attempt one by one.
+    let mut written = vec![Written::default(); jobs.len()];
+    let mut start = 0;
+    while start < jobs.len() {
+        let endpoint = &jobs[start].job.endpoint_id;
+        let end = start
+            + jobs[start..]
+                .iter()
+                .take_while(|j| &j.job.endpoint_id == endpoint)
+                .count();
+        if let Some(&last) = (start..end).rev().find(|i| owned.contains(i)).as_ref() {
+            let job = &jobs[last];
+            let changes = mark_healthy(&txn, &job.job, &job.record.last, now).await?;
+            insert_state_changes(&txn, &job.job, changes, now).await?;
+        }
+        for i in start..end {
+            if !plain.contains(&i) {
+                written[i] = write_attempt(&txn, &jobs[i].job, jobs[i].record.clone(), now).await?;
+            }
+        }
+        start = end;
     }
     txn.commit().await?;
     Ok(written)
+}
+
+/// Delivered, and nothing else to say: no state change, nothing to disable.
+fn is_plain_success(record: &AttemptRecord) -> bool {
+    record.succeeded
+        && matches!(record.next, NextStep::Done)
+        && record.disable_reason.is_none()
+        && record.state_changes.is_empty()
+}
+
+/// Marks the `which` deliveries done — each only if its lease is still ours — and
+/// writes their attempts. Returns the indices (into `jobs`) that were ours.
+async fn finish_successes(
+    txn: &DatabaseTransaction,
+    jobs: &[Job],
+    which: &[usize],
+    now: DateTime<Utc>,
+) -> Result<HashSet<usize>, StoreError> {
+    if which.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let backend = txn.get_database_backend();
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    let pairs: Vec<String> = (0..which.len())
+        .map(|k| format!("({}, {})", p(2 + 2 * k), p(3 + 2 * k)))
+        .collect();
+    let sql = format!(
+        "UPDATE delivery SET status = {}, attempt_count = attempt_count + 1, \
+         lease_owner = NULL, lease_until = NULL, updated_at = {} \
+         WHERE (id, lease_owner) IN (VALUES {}) RETURNING id",
+        DeliveryStatus::Success.as_i16(),
+        p(1),
+        pairs.join(", ")
+    );
+    let mut values: Vec<sea_orm::Value> = vec![now.into()];
+    for &i in which {
+        values.push(jobs[i].job.id.as_str().into());
+        values.push(jobs[i].job.lease.as_str().into());
+    }
+    let done: HashSet<String> = txn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<String>("", "id"))
+        .collect::<Result<_, DbErr>>()?;
+    let owned: HashSet<usize> = which
+        .iter()
+        .copied()
+        .filter(|&i| done.contains(&jobs[i].job.id))
+        .collect();
+    if !owned.is_empty() {
+        let rows = owned
+            .iter()
+            .map(|&i| attempt::ActiveModel::from(attempt_row(&jobs[i].job, &jobs[i].record, now)));
+        attempt::Entity::insert_many(rows).exec(txn).await?;
+    }
+    Ok(owned)
+}
+
+/// The attempt row recording `record`.
+fn attempt_row(
+    job: &ClaimedDelivery,
+    record: &AttemptRecord,
+    now: DateTime<Utc>,
+) -> attempt::Model {
+    attempt::Model {
+        id: AttemptId::generate().to_string(),
+        tenant_id: job.tenant_id.to_string(),
+        app_id: job.app_id.clone(),
+        message_id: job.message_id.clone(),
+        endpoint_id: job.endpoint_id.clone(),
+        delivery_id: job.id.clone(),
+        url: record.url.clone(),
+        status: if record.succeeded {
+            DeliveryStatus::Success
+        } else {
+            DeliveryStatus::Fail
+        }
+        .as_i16(),
+        trigger: job.trigger,
+        attempt_number: job.attempt_count + 1,
+        response_status_code: record.response_status_code,
+        response_body: record.response_body.clone(),
+        error: record.error.clone(),
+        duration_ms: record.duration_ms,
+        created_at: now,
+    }
 }
 
 /// One attempt's writes within `txn`.
@@ -173,30 +289,9 @@ async fn write_attempt(
     if update.exec(txn).await?.rows_affected == 0 {
         return Ok(Written::default());
     }
-    attempt::ActiveModel {
-        id: Set(AttemptId::generate().to_string()),
-        tenant_id: Set(job.tenant_id.to_string()),
-        app_id: Set(job.app_id.clone()),
-        message_id: Set(job.message_id.clone()),
-        endpoint_id: Set(job.endpoint_id.clone()),
-        delivery_id: Set(job.id.clone()),
-        url: Set(record.url),
-        status: Set(if record.succeeded {
-            DeliveryStatus::Success
-        } else {
-            DeliveryStatus::Fail
-        }
-        .as_i16()),
-        trigger: Set(job.trigger),
-        attempt_number: Set(job.attempt_count + 1),
-        response_status_code: Set(record.response_status_code),
-        response_body: Set(record.response_body),
-        error: Set(record.error),
-        duration_ms: Set(record.duration_ms),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
+    attempt::ActiveModel::from(attempt_row(job, &record, now))
+        .insert(txn)
+        .await?;
     // The endpoint's health, and the alerts it causes, decided on the row itself
     // (locked by our update until commit), so concurrent attempts to one endpoint
     // report "failing", "recovered" and "disabled" exactly once.
@@ -207,41 +302,7 @@ async fn write_attempt(
             .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
     };
     if record.succeeded {
-        let healthy = |update: sea_orm::UpdateMany<endpoint::Entity>| {
-            update
-                .col_expr(endpoint::Column::ConsecutiveFailures, Expr::value(0))
-                .col_expr(endpoint::Column::LastSuccessAt, Expr::value(now))
-                .col_expr(
-                    endpoint::Column::FailingSince,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-        };
-        // Only the success that ends a reported streak matches this.
-        let ended = healthy(scoped())
-            .filter(endpoint::Column::ConsecutiveFailures.gte(FAILING_THRESHOLD))
-            .exec(txn)
-            .await?
-            .rows_affected;
-        if ended > 0 {
-            changes.push(StateChangeRecord {
-                kind: "endpoint.recovered",
-                detail: serde_json::json!({"last": record.last}),
-            });
-        }
-        // Every success would otherwise update (and lock until commit) the same
-        // endpoint row, serialising an endpoint's concurrent deliveries on it:
-        // touch it only when something changes, `last_success_at` at most once a
-        // second.
-        healthy(scoped())
-            .filter(
-                Condition::any()
-                    .add(endpoint::Column::ConsecutiveFailures.ne(0))
-                    .add(endpoint::Column::FailingSince.is_not_null())
-                    .add(endpoint::Column::LastSuccessAt.is_null())
-                    .add(endpoint::Column::LastSuccessAt.lt(now - chrono::Duration::seconds(1))),
-            )
-            .exec(txn)
-            .await?;
+        changes.extend(mark_healthy(txn, job, &record.last, now).await?);
     } else {
         scoped()
             .col_expr(
@@ -286,6 +347,68 @@ async fn write_attempt(
             });
         }
     }
+    insert_state_changes(txn, job, changes, now).await?;
+    Ok(Written { disabled })
+}
+
+/// A success's effect on its endpoint: the failure streak ends ("recovered" when it
+/// had been reported), `last_success_at` moves.
+async fn mark_healthy(
+    txn: &DatabaseTransaction,
+    job: &ClaimedDelivery,
+    last: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Vec<StateChangeRecord>, StoreError> {
+    let scoped = || {
+        endpoint::Entity::update_many()
+            .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
+            .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
+    };
+    let healthy = |update: sea_orm::UpdateMany<endpoint::Entity>| {
+        update
+            .col_expr(endpoint::Column::ConsecutiveFailures, Expr::value(0))
+            .col_expr(endpoint::Column::LastSuccessAt, Expr::value(now))
+            .col_expr(
+                endpoint::Column::FailingSince,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+    };
+    let mut changes = Vec::new();
+    // Only the success that ends a reported streak matches this.
+    let ended = healthy(scoped())
+        .filter(endpoint::Column::ConsecutiveFailures.gte(FAILING_THRESHOLD))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if ended > 0 {
+        changes.push(StateChangeRecord {
+            kind: "endpoint.recovered",
+            detail: serde_json::json!({"last": last}),
+        });
+    }
+    // Every success would otherwise update (and lock until commit) the same endpoint
+    // row, serialising an endpoint's concurrent deliveries on it: touch it only when
+    // something changes, `last_success_at` at most once a second.
+    healthy(scoped())
+        .filter(
+            Condition::any()
+                .add(endpoint::Column::ConsecutiveFailures.ne(0))
+                .add(endpoint::Column::FailingSince.is_not_null())
+                .add(endpoint::Column::LastSuccessAt.is_null())
+                .add(endpoint::Column::LastSuccessAt.lt(now - chrono::Duration::seconds(1))),
+        )
+        .exec(txn)
+        .await?;
+    Ok(changes)
+}
+
+/// The alerts' outbox rows for `job`'s endpoint.
+async fn insert_state_changes(
+    txn: &DatabaseTransaction,
+    job: &ClaimedDelivery,
+    changes: Vec<StateChangeRecord>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     for change in changes {
         state_change::ActiveModel {
             id: Set(StateChangeId::generate().to_string()),
@@ -301,5 +424,5 @@ async fn write_attempt(
         .insert(txn)
         .await?;
     }
-    Ok(Written { disabled })
+    Ok(())
 }
