@@ -27,6 +27,11 @@ fn main() {
     println!("cargo:rerun-if-changed=../Cargo.lock");
     println!("cargo:rerun-if-changed=../Cargo.toml");
     println!("cargo:rerun-if-env-changed=HOOKRELAY_SKIP_WASM");
+    // Two checkouts sharing a target dir share this script's OUT_DIR (cargo hashes
+    // workspace members by relative path), and cargo would keep the other checkout's
+    // bundle — whose server-function URLs hash *its* path. Cargo runs from the
+    // checkout, so a changed PWD means another checkout: build again.
+    println!("cargo:rerun-if-env-changed=PWD");
 
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let pkg_dir = out_dir.join("pkg");

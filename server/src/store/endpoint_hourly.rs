@@ -24,13 +24,15 @@ impl TenantScope<'_> {
         since: DateTime<Utc>,
     ) -> Result<Vec<HourlyStat>, StoreError> {
         let backend = self.db.get_database_backend();
+        // Hours since the epoch, an integer: cheaper to compute and group per row than
+        // a formatted string (tens of thousands of rows a day); formatted below.
         let (hour, p) = match backend {
             DbBackend::Postgres => (
-                r#"to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:00:00"Z"')"#,
+                "CAST(FLOOR(EXTRACT(EPOCH FROM created_at) / 3600) AS BIGINT)",
                 ["$1", "$2", "$3", "$4"],
             ),
             _ => (
-                "strftime('%Y-%m-%dT%H:00:00Z', created_at)",
+                "CAST(strftime('%s', created_at) AS INTEGER) / 3600",
                 ["?1", "?2", "?3", "?4"],
             ),
         };
@@ -59,7 +61,7 @@ impl TenantScope<'_> {
         rows.iter()
             .map(|row| {
                 Ok(HourlyStat {
-                    hour: row.try_get("", "hour")?,
+                    hour: hour_label(row.try_get("", "hour")?),
                     succeeded: row.try_get("", "succeeded")?,
                     failed: row.try_get("", "failed")?,
                     mean_ms: row.try_get::<Option<f64>>("", "mean_ms")?.unwrap_or(0.0),
@@ -68,4 +70,12 @@ impl TenantScope<'_> {
             .collect::<Result<_, sea_orm::DbErr>>()
             .map_err(StoreError::from)
     }
+}
+
+/// `YYYY-MM-DDTHH:00:00Z` for an hour counted from the epoch.
+fn hour_label(hours: i64) -> String {
+    DateTime::<Utc>::from_timestamp(hours * 3600, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:00:00Z")
+        .to_string()
 }
