@@ -1,7 +1,8 @@
 //! Noisy neighbour: a quiet tenant offers 100 msg/s and its accept→arrival p99 is
 //! measured alone, then again while another tenant floods (16 connections, closed
 //! loop) an application whose two endpoints are one fast and one that never answers
-//! (every attempt waits for the attempt timeout). The figure is the ratio.
+//! (every attempt waits for the attempt timeout). The figure is the ratio. Each run
+//! starts a fresh hookrelay.
 
 use std::time::Duration;
 
@@ -12,29 +13,31 @@ const QUIET_RATE: f64 = 100.0;
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
-    let (managed, quiet) = target.start("all").await?;
-    let base = managed
-        .as_ref()
-        .map_or_else(|| quiet.api.base.clone(), |m| m.url.clone());
-    let loud = target.another_tenant(&base).await?;
-    let quiet_app = quiet.api.create_app("quiet").await?;
-    quiet
-        .api
-        .create_endpoint(&quiet_app, &format!("{}/quiet", rx.url))
-        .await?;
-    let loud_app = loud.api.create_app("loud").await?;
-    loud.api
-        .create_endpoint(&loud_app, &format!("{}/hang", rx.url))
-        .await?;
-    loud.api
-        .create_endpoint(&loud_app, &format!("{}/loud", rx.url))
-        .await?;
-    let quiet_msgs = quiet.api.message_requests(&quiet_app, true);
-    let loud_msgs = loud.api.message_requests(&loud_app, false);
     let window = secs(opts, 10.0, 1.0);
 
     let (mut quiet_p99, mut noisy_p99, mut ratio) = (vec![], vec![], vec![]);
     for run in 0..opts.runs {
+        // A fresh server each run: the hanging endpoint's retries would otherwise
+        // still be running during the next run's quiet measurement.
+        let (managed, quiet) = target.start("all").await?;
+        let base = managed
+            .as_ref()
+            .map_or_else(|| quiet.api.base.clone(), |m| m.url.clone());
+        let loud = target.another_tenant(&base).await?;
+        let quiet_app = quiet.api.create_app("quiet").await?;
+        quiet
+            .api
+            .create_endpoint(&quiet_app, &format!("{}/quiet", rx.url))
+            .await?;
+        let loud_app = loud.api.create_app("loud").await?;
+        loud.api
+            .create_endpoint(&loud_app, &format!("{}/hang", rx.url))
+            .await?;
+        loud.api
+            .create_endpoint(&loud_app, &format!("{}/loud", rx.url))
+            .await?;
+        let quiet_msgs = quiet.api.message_requests(&quiet_app, true);
+        let loud_msgs = loud.api.message_requests(&loud_app, false);
         let alone = measure(rx, &quiet_msgs, window).await?;
         let flood = tokio::spawn(load::closed_loop(
             16,
@@ -50,8 +53,9 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
             run + 1,
             flooded.per_second()
         );
-        // The flood's backlog drains before the next quiet measurement.
-        await_quiet(rx, Duration::from_secs(300)).await;
+        drop(managed);
+        // What the flood left queued for the fast endpoint has stopped arriving.
+        await_quiet(rx, Duration::from_secs(60)).await;
         quiet_p99.push(alone);
         noisy_p99.push(crowded);
         ratio.push(crowded / alone);
