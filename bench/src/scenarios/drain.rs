@@ -10,7 +10,7 @@
 use std::{sync::Arc, time::Duration};
 
 use super::{Target, await_arrivals, secs};
-use crate::{Opts, load, receiver::Receiver, report::Figure};
+use crate::{Opts, api::Api, load, receiver::Receiver, report::Figure};
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
@@ -25,10 +25,14 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     let app = api.create_app("drain").await?;
     api.create_endpoint(&app, &format!("{}/drain", rx.url))
         .await?;
-    let make = api.message_requests(&app, true);
 
     let (mut rate, mut ceiling) = (vec![], vec![]);
     for run in 0..opts.runs {
+        // A restarted hookrelay listens on a new port.
+        let base = managed
+            .as_ref()
+            .map_or_else(|| api.base.clone(), |m| m.url.clone());
+        let make = Api::new(&base, api.token()).message_requests(&app, true);
         rx.arrivals.reset();
         let fill = load::closed_loop(32, Duration::from_secs(900), backlog, make.clone()).await;
         if fill.ok != backlog {

@@ -30,6 +30,7 @@ pub struct DashboardBackend {
     wake: Arc<tokio::sync::Notify>,
     pub(super) per_account: DefaultKeyedRateLimiter<String>,
     pub(super) per_address: DefaultKeyedRateLimiter<String>,
+    pub(super) charts: super::chart_cache::ChartCache,
 }
 
 impl DashboardBackend {
@@ -42,6 +43,7 @@ impl DashboardBackend {
             wake: state.wake.clone(),
             per_account: RateLimiter::keyed(per_minute(LOGIN_PER_ACCOUNT_PER_MINUTE)),
             per_address: RateLimiter::keyed(per_minute(LOGIN_PER_ADDRESS_PER_MINUTE)),
+            charts: Default::default(),
         }
     }
 

@@ -6,9 +6,11 @@ use frontend::backend::{AttemptRow, EndpointDetail, EndpointRow, FieldError, Ses
 
 use super::backend::{DashboardBackend, app_row, day, listing, not_found, store_error};
 use crate::{
-    domain::{DeliveryStatus, TenantId, parse_endpoint_url, parse_event_type_name},
+    domain::{AttemptId, DeliveryStatus, TenantId, parse_endpoint_url, parse_event_type_name},
     entities::endpoint,
-    store::{AttemptFilter, EndpointFields, EndpointPatch, NewMessage, PageRequest},
+    store::{
+        AttemptFilter, EndpointFields, EndpointPatch, HourlyStat, NewMessage, PageRequest, id_bound,
+    },
 };
 
 /// A rotated-out secret stays valid this long (as the API's default).
@@ -192,10 +194,12 @@ impl DashboardBackend {
         } else {
             format!("{}…", secret.chars().take(10).collect::<String>())
         };
-        let all = scope
-            .endpoint_stats(&ep, None, None)
-            .await
-            .map_err(store_error)?;
+        // Only what the page shows: counting the (many) successes would read most
+        // of the endpoint's index.
+        let count = |status| scope.count_deliveries(&ep, status, None, None);
+        let waiting = count(DeliveryStatus::Pending).await.map_err(store_error)?
+            + count(DeliveryStatus::Sending).await.map_err(store_error)?;
+        let failed = count(DeliveryStatus::Fail).await.map_err(store_error)?;
         let attempts = scope
             .list_attempts(
                 &app,
@@ -223,20 +227,15 @@ impl DashboardBackend {
             })
             .collect();
         let app_row = app_row(&app);
-        let hours = hourly_buckets(
-            &scope
-                .endpoint_hourly(&ep, day_start())
-                .await
-                .map_err(store_error)?,
-        );
+        let hours = hourly_buckets(&self.hourly(&session, &ep).await?);
         Ok(EndpointDetail {
             hours,
             app: app_row,
             endpoint: self.row(&session, ep).await?,
             secret,
             revealed: reveal,
-            pending: all.pending + all.sending,
-            failed: all.fail,
+            pending: waiting,
+            failed,
             attempts,
         })
     }
@@ -368,4 +367,48 @@ fn hourly_buckets(stats: &[crate::store::HourlyStat]) -> Vec<frontend::backend::
             }
         })
         .collect()
+}
+
+impl DashboardBackend {
+    /// The endpoint's hourly attempts since `day_start()`: the settled part from the
+    /// chart cache, brought up to date, plus the last few seconds.
+    async fn hourly(
+        &self,
+        session: &Session,
+        ep: &endpoint::Model,
+    ) -> Result<Vec<HourlyStat>, FieldError> {
+        use super::chart_cache::{SETTLE, Settled, merge};
+        let key = (session.tenant.clone(), ep.id.clone());
+        let start = day_start();
+        let first_hour = start.format("%Y-%m-%dT%H:00:00Z").to_string();
+        let window_start = id_bound(AttemptId::PREFIX, start, false);
+        let mut settled = self
+            .charts
+            .get(&key)
+            .filter(|s| s.upto >= window_start)
+            .unwrap_or(Settled {
+                upto: window_start,
+                hours: Vec::new(),
+            });
+        let settle_at = Utc::now() - Duration::from_std(SETTLE).unwrap_or_default();
+        let settled_bound = id_bound(AttemptId::PREFIX, settle_at, true);
+        let tenant = Self::tenant(session);
+        let scope = self.store.tenant(&tenant);
+        let (newly, last) = scope
+            .endpoint_hourly_between(ep, &settled.upto, Some(&settled_bound))
+            .await
+            .map_err(store_error)?;
+        merge(&mut settled.hours, &newly, &first_hour);
+        if let Some(last) = last {
+            settled.upto = last;
+        }
+        let (recent, _) = scope
+            .endpoint_hourly_between(ep, &settled.upto, None)
+            .await
+            .map_err(store_error)?;
+        let mut hours = settled.hours.clone();
+        merge(&mut hours, &recent, &first_hour);
+        self.charts.put(key, settled);
+        Ok(hours)
+    }
 }

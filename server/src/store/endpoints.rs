@@ -289,7 +289,6 @@ impl TenantScope<'_> {
         since: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
     ) -> Result<EndpointStats, StoreError> {
-        use delivery::Column;
         let mut stats = EndpointStats::default();
         for status in [
             DeliveryStatus::Success,
@@ -298,19 +297,7 @@ impl TenantScope<'_> {
             DeliveryStatus::Fail,
             DeliveryStatus::Canceled,
         ] {
-            let mut query = delivery::Entity::find()
-                .filter(Column::TenantId.eq(self.tenant_id.as_str()))
-                .filter(Column::EndpointId.eq(ep.id.as_str()))
-                .filter(Column::Status.eq(status.as_i16()));
-            // Time bounds as id bounds (ids are time-sortable): the count stays on the
-            // `(endpoint_id, status, id)` index instead of reading every row.
-            if let Some(since) = since {
-                query = query.filter(Column::Id.gte(id_bound(DeliveryId::PREFIX, since, false)));
-            }
-            if let Some(until) = until {
-                query = query.filter(Column::Id.lt(id_bound(DeliveryId::PREFIX, until, false)));
-            }
-            let count = query.count(self.db).await?;
+            let count = self.count_deliveries(ep, status, since, until).await?;
             match status {
                 DeliveryStatus::Success => stats.success = count,
                 DeliveryStatus::Pending => stats.pending = count,
@@ -320,6 +307,31 @@ impl TenantScope<'_> {
             }
         }
         Ok(stats)
+    }
+
+    /// How many of `ep`'s deliveries are in `status` (created within the bounds): a
+    /// range of the `(endpoint_id, status, id)` index.
+    pub async fn count_deliveries(
+        &self,
+        ep: &endpoint::Model,
+        status: DeliveryStatus,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<u64, StoreError> {
+        use delivery::Column;
+        let mut query = delivery::Entity::find()
+            .filter(Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(Column::EndpointId.eq(ep.id.as_str()))
+            .filter(Column::Status.eq(status.as_i16()));
+        // Time bounds as id bounds (ids are time-sortable): the count stays on the
+        // index instead of reading every row.
+        if let Some(since) = since {
+            query = query.filter(Column::Id.gte(id_bound(DeliveryId::PREFIX, since, false)));
+        }
+        if let Some(until) = until {
+            query = query.filter(Column::Id.lt(id_bound(DeliveryId::PREFIX, until, false)));
+        }
+        Ok(query.count(self.db).await?)
     }
 
     /// Queues a manual re-delivery of every message whose delivery to `ep` failed
