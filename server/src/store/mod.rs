@@ -10,6 +10,7 @@ mod alerts;
 mod api_keys;
 mod applications;
 mod attempts;
+mod batcher;
 mod claim;
 mod connect;
 mod endpoint_hourly;

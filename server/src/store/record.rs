@@ -8,7 +8,7 @@
 //! the same order and cannot deadlock each other. A failed transaction records none of
 //! its attempts: their leases run out and they are attempted again (at least once).
 
-use std::{collections::HashSet, sync::Arc};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -18,8 +18,8 @@ use sea_orm::{
     DbErr, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
-use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use super::batcher::Batcher;
 use super::{
     AttemptRecord, ClaimedDelivery, FAILING_THRESHOLD, NextStep, StateChangeRecord, Store,
     StoreError,
@@ -38,29 +38,39 @@ pub struct Written {
     pub disabled: bool,
 }
 
-struct Job {
+/// One attempt to record.
+pub struct Item {
     job: ClaimedDelivery,
     record: AttemptRecord,
-    reply: oneshot::Sender<Result<Written, String>>,
 }
 
 /// The recorder's inbox; cheap to clone.
 #[derive(Clone)]
 pub struct AttemptRecorder {
-    tx: mpsc::UnboundedSender<Job>,
+    batcher: Batcher<Item, Written>,
 }
 
 impl AttemptRecorder {
     /// Starts the recorder on the current runtime.
     pub fn spawn(db: DatabaseConnection) -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        // SQLite has one writer: concurrent transactions would only queue for its lock.
-        let concurrent = match db.get_database_backend() {
-            DbBackend::Sqlite => 1,
-            _ => 4,
-        };
-        tokio::spawn(run(db, rx, concurrent));
-        Self { tx }
+        let batcher = Batcher::spawn(
+            db,
+            "attempt recorder",
+            MAX_BATCH,
+            |db, items: Vec<Item>| async move {
+                // Endpoint order (see the module comment); answers in the callers' order.
+                let mut order: Vec<usize> = (0..items.len()).collect();
+                order.sort_by(|&a, &b| items[a].job.endpoint_id.cmp(&items[b].job.endpoint_id));
+                let sorted: Vec<&Item> = order.iter().map(|&i| &items[i]).collect();
+                let written = commit(&db, &sorted).await?;
+                let mut answers = vec![Written::default(); items.len()];
+                for (k, &i) in order.iter().enumerate() {
+                    answers[i] = written[k];
+                }
+                Ok(answers)
+            },
+        );
+        Self { batcher }
     }
 
     async fn write(
@@ -68,15 +78,7 @@ impl AttemptRecorder {
         job: ClaimedDelivery,
         record: AttemptRecord,
     ) -> Result<Written, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let stopped = || StoreError::Db(DbErr::Custom("the attempt recorder stopped".into()));
-        self.tx
-            .send(Job { job, record, reply })
-            .map_err(|_| stopped())?;
-        answer
-            .await
-            .map_err(|_| stopped())?
-            .map_err(|e| StoreError::Db(DbErr::Custom(format!("recording attempts failed: {e}"))))
+        self.batcher.submit(Item { job, record }).await
     }
 }
 
@@ -99,36 +101,7 @@ impl Store {
     }
 }
 
-async fn run(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Job>, concurrent: usize) {
-    let slots = Arc::new(Semaphore::new(concurrent));
-    while let Some(first) = rx.recv().await {
-        // Wait for a free transaction *before* collecting: while all are busy,
-        // attempts pile up and the next batch takes them all.
-        let permit = slots.clone().acquire_owned().await.expect("never closed");
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
-        jobs.sort_by(|a, b| a.job.endpoint_id.cmp(&b.job.endpoint_id));
-        let db = db.clone();
-        tokio::spawn(async move {
-            let result = commit(&db, &jobs).await.map_err(|e| e.to_string());
-            for (i, job) in jobs.into_iter().enumerate() {
-                let answer = match &result {
-                    Ok(written) => Ok(written[i]),
-                    Err(e) => Err(e.clone()),
-                };
-                let _ = job.reply.send(answer);
-            }
-            drop(permit);
-        });
-    }
-}
-
-async fn commit(db: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Written>, StoreError> {
+async fn commit(db: &DatabaseConnection, jobs: &[&Item]) -> Result<Vec<Written>, StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
     // The common case first, for the whole batch at once: plain successes (their
@@ -176,7 +149,7 @@ fn is_plain_success(record: &AttemptRecord) -> bool {
 /// writes their attempts. Returns the indices (into `jobs`) that were ours.
 async fn finish_successes(
     txn: &DatabaseTransaction,
-    jobs: &[Job],
+    jobs: &[&Item],
     which: &[usize],
     now: DateTime<Utc>,
 ) -> Result<HashSet<usize>, StoreError> {

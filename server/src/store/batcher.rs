@@ -1,0 +1,113 @@
+//! Group commit, the mechanism: callers hand over one item each and wait; a loop takes
+//! everything queued (up to a maximum), commits it in one transaction with the
+//! caller's `commit` function, and answers each caller with its own result once that
+//! transaction is over.
+//!
+//! While `concurrent` transactions are running, new items queue up, so a batch grows
+//! with the load by itself: one fsync serves many callers. A failed transaction fails
+//! every item in it (each caller sees the error; nothing is half-written).
+
+use std::{future::Future, sync::Arc};
+
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::StoreError;
+
+type Reply<R> = oneshot::Sender<Result<R, String>>;
+
+/// A batcher's inbox; cheap to clone.
+pub struct Batcher<J, R> {
+    tx: mpsc::UnboundedSender<(J, Reply<R>)>,
+    what: &'static str,
+}
+
+impl<J, R> Clone for Batcher<J, R> {
+    fn clone(&self) -> Self {
+        Self {
+            tx: self.tx.clone(),
+            what: self.what,
+        }
+    }
+}
+
+impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
+    /// Starts the loop on the current runtime. `commit` gets a batch and returns one
+    /// result per item, in the batch's order. `what` names it in errors.
+    pub fn spawn<F, Fut>(
+        db: DatabaseConnection,
+        what: &'static str,
+        max_batch: usize,
+        commit: F,
+    ) -> Self
+    where
+        F: Fn(DatabaseConnection, Vec<J>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<R>, StoreError>> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::unbounded_channel();
+        // SQLite has one writer: concurrent transactions would only queue for its lock.
+        let concurrent = match db.get_database_backend() {
+            DbBackend::Sqlite => 1,
+            _ => 4,
+        };
+        tokio::spawn(run(db, rx, concurrent, max_batch, commit));
+        Self { tx, what }
+    }
+
+    /// Hands `job` to the next batch and waits for its transaction.
+    pub async fn submit(&self, job: J) -> Result<R, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let what = self.what;
+        let stopped = || StoreError::Db(DbErr::Custom(format!("the {what} stopped")));
+        self.tx.send((job, reply)).map_err(|_| stopped())?;
+        answer
+            .await
+            .map_err(|_| stopped())?
+            .map_err(|e| StoreError::Db(DbErr::Custom(format!("the {what} failed: {e}"))))
+    }
+}
+
+async fn run<J, R, F, Fut>(
+    db: DatabaseConnection,
+    mut rx: mpsc::UnboundedReceiver<(J, Reply<R>)>,
+    concurrent: usize,
+    max_batch: usize,
+    commit: F,
+) where
+    J: Send + 'static,
+    R: Send + 'static,
+    F: Fn(DatabaseConnection, Vec<J>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Vec<R>, StoreError>> + Send + 'static,
+{
+    let slots = Arc::new(Semaphore::new(concurrent));
+    while let Some(first) = rx.recv().await {
+        // Wait for a free transaction *before* collecting: while all are busy, items
+        // pile up and the next batch takes them all.
+        let permit = slots.clone().acquire_owned().await.expect("never closed");
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match rx.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        let (jobs, replies): (Vec<J>, Vec<Reply<R>>) = batch.into_iter().unzip();
+        let done = commit(db.clone(), jobs);
+        tokio::spawn(async move {
+            match done.await {
+                Ok(results) => {
+                    for (reply, result) in replies.into_iter().zip(results) {
+                        let _ = reply.send(Ok(result));
+                    }
+                }
+                Err(e) => {
+                    let e = e.to_string();
+                    for reply in replies {
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                }
+            }
+            drop(permit);
+        });
+    }
+}
