@@ -101,23 +101,28 @@ impl DashboardBackend {
         event_types: String,
     ) -> Result<(), FieldError> {
         let (url, description, types) = endpoint_form(&url, &description, &event_types)?;
-        let t = tenant(&session);
+        let patch = EndpointPatch {
+            url: Some(url),
+            description: Some(description),
+            event_types: Some((!types.is_empty()).then_some(types)),
+            ..Default::default()
+        };
+        self.patch(&session, &app, &ep, patch).await
+    }
+
+    /// Applies `patch` to the session's tenant's endpoint `ep` of `app`.
+    async fn patch(
+        &self,
+        session: &Session,
+        app: &str,
+        ep: &str,
+        patch: EndpointPatch,
+    ) -> Result<(), FieldError> {
+        let t = tenant(session);
         let scope = self.store().tenant(&t);
-        let (app, ep) = scope
-            .find_app_endpoint(&app, &ep)
-            .await
-            .map_err(not_found)?;
+        let (app, ep) = scope.find_app_endpoint(app, ep).await.map_err(not_found)?;
         scope
-            .patch_endpoint(
-                &app,
-                &ep.id,
-                EndpointPatch {
-                    url: Some(url),
-                    description: Some(description),
-                    event_types: Some((!types.is_empty()).then_some(types)),
-                    ..Default::default()
-                },
-            )
+            .patch_endpoint(&app, &ep.id, patch)
             .await
             .map_err(store_error)?;
         Ok(())
@@ -130,24 +135,11 @@ impl DashboardBackend {
         ep: String,
         disabled: bool,
     ) -> Result<(), FieldError> {
-        let t = tenant(&session);
-        let scope = self.store().tenant(&t);
-        let (app, ep) = scope
-            .find_app_endpoint(&app, &ep)
-            .await
-            .map_err(not_found)?;
-        scope
-            .patch_endpoint(
-                &app,
-                &ep.id,
-                EndpointPatch {
-                    disabled: Some(disabled),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        let patch = EndpointPatch {
+            disabled: Some(disabled),
+            ..Default::default()
+        };
+        self.patch(&session, &app, &ep, patch).await
     }
 
     pub(super) async fn remove_endpoint(

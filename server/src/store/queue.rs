@@ -123,21 +123,8 @@ impl Store {
         job: &ClaimedDelivery,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        delivery::Entity::update_many()
-            .col_expr(
-                delivery::Column::Status,
-                Expr::value(DeliveryStatus::Pending.as_i16()),
-            )
+        end_lease(DeliveryStatus::Pending, Utc::now())
             .col_expr(delivery::Column::NextAttemptAt, Expr::value(at))
-            .col_expr(
-                delivery::Column::LeaseOwner,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                delivery::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(delivery::Column::Id.eq(job.id.as_str()))
             .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()))
             .exec(&self.db)
@@ -156,20 +143,7 @@ impl Store {
         let mut leases: Vec<&str> = jobs.iter().map(|j| j.lease.as_str()).collect();
         leases.sort_unstable();
         leases.dedup();
-        delivery::Entity::update_many()
-            .col_expr(
-                delivery::Column::Status,
-                Expr::value(DeliveryStatus::Pending.as_i16()),
-            )
-            .col_expr(
-                delivery::Column::LeaseOwner,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                delivery::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
+        end_lease(DeliveryStatus::Pending, Utc::now())
             .filter(delivery::Column::Id.is_in(ids))
             .filter(delivery::Column::LeaseOwner.is_in(leases))
             .exec(&self.db)
@@ -180,20 +154,7 @@ impl Store {
     /// Ends a claimed delivery without an attempt (its endpoint is disabled, or its
     /// message or endpoint is gone): failed, so `recover` can queue it again later.
     pub async fn skip_delivery(&self, job: &ClaimedDelivery) -> Result<(), StoreError> {
-        delivery::Entity::update_many()
-            .col_expr(
-                delivery::Column::Status,
-                Expr::value(DeliveryStatus::Fail.as_i16()),
-            )
-            .col_expr(
-                delivery::Column::LeaseOwner,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                delivery::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
+        end_lease(DeliveryStatus::Fail, Utc::now())
             .filter(delivery::Column::Id.eq(job.id.as_str()))
             .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()))
             .exec(&self.db)
@@ -208,4 +169,23 @@ fn prefixed<C: sea_orm::Iterable + sea_orm::IdenStatic>(alias: &str) -> String {
         .map(|c| format!("{alias}.\"{0}\" AS \"{alias}_{0}\"", c.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// An update that ends a lease: the delivery's new status, no owner, no expiry.
+/// (Callers add which rows, conditional on the lease still being theirs.)
+pub(super) fn end_lease(
+    status: DeliveryStatus,
+    now: DateTime<Utc>,
+) -> sea_orm::UpdateMany<delivery::Entity> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(status.as_i16()))
+        .col_expr(
+            delivery::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            delivery::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
 }

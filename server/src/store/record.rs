@@ -239,21 +239,11 @@ async fn write_attempt(
         NextStep::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
         NextStep::GiveUp => (DeliveryStatus::Fail, None),
     };
-    let mut update = delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(status.as_i16()))
+    let mut update = super::queue::end_lease(status, now)
         .col_expr(
             delivery::Column::AttemptCount,
             Expr::value(job.attempt_count + 1),
         )
-        .col_expr(
-            delivery::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            delivery::Column::LeaseUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::Column::Id.eq(job.id.as_str()))
         .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()));
     if let Some(at) = next_at {
