@@ -2,15 +2,13 @@
 //! the REST API's endpoint routes, within the session's tenant.
 
 use chrono::{Duration, Utc};
-use frontend::backend::{AttemptRow, EndpointDetail, EndpointRow, FieldError, Session};
+use frontend::backend::{EndpointDetail, EndpointRow, FieldError, Session};
 
-use super::backend::{DashboardBackend, app_row, day, listing, not_found, store_error};
+use super::backend::{DashboardBackend, app_row, listing, not_found, store_error};
 use crate::{
-    domain::{AttemptId, DeliveryStatus, TenantId, parse_endpoint_url, parse_event_type_name},
+    domain::{DeliveryStatus, TenantId, parse_endpoint_url, parse_event_type_name},
     entities::endpoint,
-    store::{
-        AttemptFilter, EndpointFields, EndpointPatch, HourlyStat, NewMessage, PageRequest, id_bound,
-    },
+    store::{AttemptFilter, EndpointFields, EndpointPatch, NewMessage, PageRequest},
 };
 
 /// A rotated-out secret stays valid this long (as the API's default).
@@ -208,18 +206,10 @@ impl DashboardBackend {
             .map_err(store_error)?
             .items
             .into_iter()
-            .map(|a| AttemptRow {
-                succeeded: a.status == DeliveryStatus::Success.as_i16(),
-                id: a.id,
-                message_id: a.message_id,
-                when: day(a.created_at),
-                status_code: a.response_status_code,
-                duration_ms: a.duration_ms,
-                error: a.error,
-            })
+            .map(super::log::attempt_row)
             .collect();
         let app_row = app_row(&app);
-        let hours = hourly_buckets(&self.hourly(&session, &ep).await?);
+        let hours = super::chart::hourly_buckets(&self.hourly(&session, &ep).await?);
         Ok(EndpointDetail {
             hours,
             app: app_row,
@@ -332,75 +322,4 @@ fn endpoint_form(
     let description = crate::domain::parse_text(description, 4096)
         .map_err(|m| FieldError::on("description", format!("Description {m}")))?;
     Ok((url, description, types))
-}
-
-/// The start of the hour 23 hours before this one: the chart's first bucket.
-fn day_start() -> chrono::DateTime<Utc> {
-    use chrono::{DurationRound, TimeDelta};
-    Utc::now()
-        .duration_trunc(TimeDelta::hours(1))
-        .unwrap_or_else(|_| Utc::now())
-        - Duration::hours(23)
-}
-
-/// 24 hourly buckets, oldest first, empty hours included.
-fn hourly_buckets(stats: &[crate::store::HourlyStat]) -> Vec<frontend::backend::HourBucket> {
-    let start = day_start();
-    (0..24)
-        .map(|i| {
-            let hour = start + Duration::hours(i);
-            let key = hour.format("%Y-%m-%dT%H:00:00Z").to_string();
-            let stat = stats.iter().find(|s| s.hour == key);
-            frontend::backend::HourBucket {
-                label: hour.format("%H:00").to_string(),
-                succeeded: stat.map_or(0, |s| s.succeeded),
-                failed: stat.map_or(0, |s| s.failed),
-                mean_ms: stat.map_or(0, |s| s.mean_ms.round() as i64),
-            }
-        })
-        .collect()
-}
-
-impl DashboardBackend {
-    /// The endpoint's hourly attempts since `day_start()`: the settled part from the
-    /// chart cache, brought up to date, plus the last few seconds.
-    async fn hourly(
-        &self,
-        session: &Session,
-        ep: &endpoint::Model,
-    ) -> Result<Vec<HourlyStat>, FieldError> {
-        use super::chart_cache::{SETTLE, Settled, merge};
-        let key = (session.tenant.clone(), ep.id.clone());
-        let start = day_start();
-        let first_hour = start.format("%Y-%m-%dT%H:00:00Z").to_string();
-        let window_start = id_bound(AttemptId::PREFIX, start, false);
-        let mut settled = self
-            .charts
-            .get(&key)
-            .filter(|s| s.upto >= window_start)
-            .unwrap_or(Settled {
-                upto: window_start,
-                hours: Vec::new(),
-            });
-        let settle_at = Utc::now() - Duration::from_std(SETTLE).unwrap_or_default();
-        let settled_bound = id_bound(AttemptId::PREFIX, settle_at, true);
-        let tenant = Self::tenant(session);
-        let scope = self.store.tenant(&tenant);
-        let (newly, last) = scope
-            .endpoint_hourly_between(ep, &settled.upto, Some(&settled_bound))
-            .await
-            .map_err(store_error)?;
-        merge(&mut settled.hours, &newly, &first_hour);
-        if let Some(last) = last {
-            settled.upto = last;
-        }
-        let (recent, _) = scope
-            .endpoint_hourly_between(ep, &settled.upto, None)
-            .await
-            .map_err(store_error)?;
-        let mut hours = settled.hours.clone();
-        merge(&mut hours, &recent, &first_hour);
-        self.charts.put(key, settled);
-        Ok(hours)
-    }
 }

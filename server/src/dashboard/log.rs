@@ -24,15 +24,20 @@ fn log_row(a: attempt::Model, with_response: bool) -> LogRow {
         } else {
             String::new()
         },
-        attempt: AttemptRow {
-            succeeded: a.status == DeliveryStatus::Success.as_i16(),
-            id: a.id,
-            message_id: a.message_id,
-            when: day(a.created_at),
-            status_code: a.response_status_code,
-            duration_ms: a.duration_ms,
-            error: a.error,
-        },
+        attempt: attempt_row(a),
+    }
+}
+
+/// An attempt as the log, message and endpoint pages list it.
+pub(super) fn attempt_row(a: attempt::Model) -> AttemptRow {
+    AttemptRow {
+        succeeded: a.status == DeliveryStatus::Success.as_i16(),
+        id: a.id,
+        message_id: a.message_id,
+        when: day(a.created_at),
+        status_code: a.response_status_code,
+        duration_ms: a.duration_ms,
+        error: a.error,
     }
 }
 

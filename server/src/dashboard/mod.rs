@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod assets;
 pub mod backend;
+mod chart;
 mod chart_cache;
 mod endpoints;
 mod event_types;
