@@ -25,7 +25,7 @@ use crate::{
     config::Settings,
     crypto::MainKey,
     metrics::{AttemptOutcome, Metrics},
-    store::{ClaimedDelivery, DeliveryContext, NextStep, Store},
+    store::{AttemptRecord, ClaimedDelivery, DeliveryContext, NextStep, Store},
 };
 pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 
@@ -165,12 +165,7 @@ impl Engine {
                 else {
                     continue;
                 };
-                let permit = self
-                    .slots
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("semaphore is never closed");
+                let permit = self.slot().await;
                 tokio::spawn(self.clone().serve(job, endpoint_slot, permit));
             }
         }
@@ -180,23 +175,65 @@ impl Engine {
 
     /// Delivers `job`, then the endpoint's waiting deliveries one after the other with
     /// the same slot, and wakes the claim loop once the slot is free.
+    ///
+    /// An attempt is recorded in a task of its own, which takes the global slot along:
+    /// the endpoint's slot is free for the next delivery as soon as the response is
+    /// in, so waiting for the commit does not throttle a busy endpoint (the cap limits
+    /// requests to the endpoint, not rows being written). Attempts in flight, sent or
+    /// being recorded, stay bounded by [`GLOBAL_CONCURRENCY`].
     async fn serve(
         self,
         mut job: ClaimedDelivery,
         mut slot: isolation::EndpointSlot,
-        permit: tokio::sync::OwnedSemaphorePermit,
+        mut permit: tokio::sync::OwnedSemaphorePermit,
     ) {
         loop {
-            self.deliver(job).await;
+            match self.attempt(&job).await {
+                Ok(Some(record)) => {
+                    tokio::spawn(self.clone().record(job, record, permit));
+                }
+                Ok(None) => drop(permit),
+                Err(e) => {
+                    // The lease expires and another claim retries it.
+                    tracing::warn!(delivery = %job.id, error = %e, "delivery failed to record");
+                    drop(permit);
+                }
+            }
             if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
                 break;
             }
             let (next, kept) = self.waiting.next(slot);
             self.release(next.stale).await;
             match (next.job, kept) {
-                (Some(next), Some(kept)) => (job, slot) = (next, kept),
+                (Some(next), Some(kept)) => {
+                    permit = self.slot().await;
+                    (job, slot) = (next, kept);
+                }
                 _ => break,
             }
+        }
+        self.wake.notify_one();
+    }
+
+    /// A global slot (waits for one).
+    async fn slot(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore is never closed")
+    }
+
+    /// Writes an attempt (group commit), then frees its global slot.
+    async fn record(
+        self,
+        job: ClaimedDelivery,
+        record: AttemptRecord,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) {
+        if let Err(e) = self.store.record_attempt(&job, record).await {
+            // The lease expires and another claim retries it.
+            tracing::warn!(delivery = %job.id, error = %e, "delivery failed to record");
         }
         drop(permit);
         self.wake.notify_one();
@@ -208,31 +245,24 @@ impl Engine {
         }
     }
 
-    async fn deliver(&self, job: ClaimedDelivery) {
-        if let Err(e) = self.try_deliver(&job).await {
-            // The lease expires and another claim retries it.
-            tracing::warn!(delivery = %job.id, error = %e, "delivery failed to record");
-        }
-    }
-
-    async fn try_deliver(&self, job: &ClaimedDelivery) -> Result<(), crate::store::StoreError> {
-        let Some(context) = self.store.delivery_context(job).await? else {
-            return self.store.skip_delivery(job).await;
+    /// Makes `job`'s attempt and returns what to record; `None` when it ended
+    /// without one (skipped or deferred, already written).
+    async fn attempt(
+        &self,
+        job: &ClaimedDelivery,
+    ) -> Result<Option<AttemptRecord>, crate::store::StoreError> {
+        let Some(context) = &job.context else {
+            return self.store.skip_delivery(job).await.map(|()| None);
         };
         let (msg, ep) = (&context.message, &context.endpoint);
         if ep.disabled {
-            return self.store.skip_delivery(job).await;
+            return self.store.skip_delivery(job).await.map(|()| None);
         }
         if let Err(wait) = self.isolation.throttle(ep) {
             let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-            return self.store.defer_delivery(job, at).await;
+            return self.store.defer_delivery(job, at).await.map(|()| None);
         }
-        let secrets = match self
-            .store
-            .tenant(&job.tenant_id)
-            .endpoint_secrets(&self.main_key, ep)
-            .await
-        {
+        let secrets = match crate::store::open_secrets(&self.main_key, &ep.id, &context.secrets) {
             Ok(secrets) => secrets,
             Err(e) => {
                 // Not something waiting fixes by itself (a changed main key, most
@@ -242,7 +272,7 @@ impl Engine {
                 let outcome = SendOutcome::not_sent(
                     "the endpoint's signing secret could not be read (was HOOKRELAY_MAIN_KEY changed?)",
                 );
-                return self.finish(job, &context, outcome).await;
+                return Ok(Some(self.conclude(job, context, outcome)));
             }
         };
         // Retention purged the payload: there is nothing true left to send, so the
@@ -251,7 +281,7 @@ impl Engine {
             let outcome = SendOutcome::not_sent(
                 "the message's payload was purged (older than HOOKRELAY_RETENTION)",
             );
-            return self.finish(job, &context, outcome).await;
+            return Ok(Some(self.conclude(job, context, outcome)));
         };
         let body = payload.into_bytes();
         let headers = request::request_headers(msg, ep, &secrets, &body, context.svix_headers);
@@ -260,17 +290,17 @@ impl Engine {
             self.sender.send(&ep.url, &headers, body).await
         };
         self.metrics.attempt_duration.observe(outcome.duration);
-        self.finish(job, &context, outcome).await
+        Ok(Some(self.conclude(job, context, outcome)))
     }
 
-    /// Judges an attempt's outcome, counts it, and records it with the delivery's
-    /// next state.
-    async fn finish(
+    /// Judges an attempt's outcome and counts it: what to record, with the
+    /// delivery's next state.
+    fn conclude(
         &self,
         job: &ClaimedDelivery,
         context: &DeliveryContext,
         outcome: SendOutcome,
-    ) -> Result<(), crate::store::StoreError> {
+    ) -> AttemptRecord {
         let record = self.judge(job, &context.endpoint, outcome);
         self.metrics.attempt(match record.next {
             NextStep::Done => AttemptOutcome::Delivered,
@@ -287,7 +317,7 @@ impl Engine {
             delivery = %job.id, endpoint = %context.endpoint.id, attempt = job.attempt_count + 1,
             status = record.response_status_code, succeeded = record.succeeded, "attempt"
         );
-        self.store.record_attempt(job, record).await
+        record
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Waiting {
 }
 
 /// What to do with a claimed delivery.
+// Returned once per claimed delivery and matched at once: boxing would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Admit {
     /// Run it now, holding the endpoint's slot.
     Run(ClaimedDelivery, EndpointSlot),

@@ -39,11 +39,12 @@ pub fn api(cfg: &mut web::ServiceConfig) {
                             // Outermost last: authenticate, then idempotency (keys are per tenant).
                             .wrap(from_fn(idempotency))
                             .wrap(from_fn(require_api_key))
+                            // Routes are matched in order: the hot path first.
+                            .configure(messages::routes)
                             .configure(api_keys::routes)
                             .configure(applications::routes)
                             .configure(endpoints::routes)
                             .configure(endpoint_extras::routes)
-                            .configure(messages::routes)
                             .configure(attempts::routes)
                             .configure(event_types::routes)
                             .configure(settings::routes)

@@ -34,7 +34,8 @@ struct Lease<'a> {
 
 impl Store {
     /// Leases up to `limit` due deliveries (pending and due, or sending with an
-    /// expired lease) to `worker` until `now + lease`.
+    /// expired lease) to `worker` until `now + lease`, each with what its attempt
+    /// reads (`context.rs`).
     pub async fn claim_deliveries(
         &self,
         worker: &str,
@@ -67,6 +68,7 @@ impl Store {
         if someone_had_more && left > 0 {
             claimed.extend(self.claim_earliest(&lease, left).await?);
         }
+        self.load_contexts(&mut claimed).await?;
         Ok(claimed)
     }
 
@@ -164,18 +166,15 @@ impl Store {
                     attempt_count: row.try_get("", "attempt_count")?,
                     trigger: row.try_get("", "trigger")?,
                     lease: lease.token.to_string(),
+                    context: None,
                 })
             })
             .collect::<Result<_, sea_orm::DbErr>>()
             .map_err(StoreError::from)
     }
 
-    /// The n-th bind parameter (PostgreSQL numbers them; SQLite's `?N` too).
     fn param(&self, n: usize) -> String {
-        match self.db.get_database_backend() {
-            DbBackend::Postgres => format!("${n}"),
-            _ => format!("?{n}"),
-        }
+        super::param(self.db.get_database_backend(), n)
     }
 
     fn skip_locked(&self) -> &'static str {

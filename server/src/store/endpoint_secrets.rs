@@ -55,17 +55,7 @@ impl TenantScope<'_> {
             .order_by_desc(Column::Id)
             .all(self.db)
             .await?;
-        let mut secrets: Vec<(bool, WebhookSecret)> = Vec::with_capacity(rows.len());
-        for row in rows {
-            let plain = key
-                .open(&row.ciphertext, &ep.id)
-                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
-            let text = String::from_utf8(plain)
-                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
-            secrets.push((row.expires_at.is_none(), WebhookSecret::from_stored(text)));
-        }
-        secrets.sort_by_key(|(current, _)| !current);
-        Ok(secrets.into_iter().map(|(_, s)| s).collect())
+        open_secrets(key, &ep.id, &rows)
     }
 
     /// Makes `new` (or a generated secret) current; the previous current one stays
@@ -108,4 +98,24 @@ impl TenantScope<'_> {
         txn.commit().await?;
         Ok(new)
     }
+}
+
+/// Decrypts an endpoint's secret rows: the current one first, then rotated ones
+/// newest first (the order `rows` come in).
+pub fn open_secrets(
+    key: &MainKey,
+    endpoint_id: &str,
+    rows: &[endpoint_secret::Model],
+) -> Result<Vec<WebhookSecret>, StoreError> {
+    let mut secrets: Vec<(bool, WebhookSecret)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let plain = key
+            .open(&row.ciphertext, endpoint_id)
+            .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+        let text = String::from_utf8(plain)
+            .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+        secrets.push((row.expires_at.is_none(), WebhookSecret::from_stored(text)));
+    }
+    secrets.sort_by_key(|(current, _)| !current);
+    Ok(secrets.into_iter().map(|(_, s)| s).collect())
 }

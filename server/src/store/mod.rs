@@ -13,6 +13,7 @@ mod attempts;
 mod batcher;
 mod claim;
 mod connect;
+mod context;
 mod endpoint_hourly;
 mod endpoint_secrets;
 mod endpoints;
@@ -31,7 +32,7 @@ mod signup;
 mod state_changes;
 mod tenant_settings;
 
-use sea_orm::{DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, SqlErr};
 
 pub use alert_settings::{ALERT_KINDS, AlertSettings};
 pub use alerts::{AlertEvent, ComposedEmail};
@@ -39,14 +40,16 @@ pub use api_keys::{ApiKeyAuth, NewApiKey};
 pub use applications::{AppFields, AppPatch};
 pub use attempts::AttemptFilter;
 pub use connect::connect_and_migrate;
+pub use context::DeliveryContext;
 pub use endpoint_hourly::HourlyStat;
+pub use endpoint_secrets::open_secrets;
 pub use endpoints::{EndpointFields, EndpointPatch, EndpointStats};
 pub use event_types::{EventTypeFields, EventTypePatch};
 pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use json_text::from_text;
 pub use messages::{MessageFilter, NewMessage};
 pub use pagination::{Cursor, Order, Page, PageRequest, id_bound, page_query};
-pub use queue::{AttemptRecord, ClaimedDelivery, DeliveryContext, NextStep};
+pub use queue::{AttemptRecord, ClaimedDelivery, NextStep};
 pub use queue_depth::QueueDepth;
 pub use retention::{Purged, Watermark};
 pub use sessions::{DashboardUser, NewSession, SESSION_LIFETIME};
@@ -145,4 +148,12 @@ pub struct TenantScope<'a> {
     tenant_id: &'a TenantId,
     cache: &'a Cache,
     commits: &'a group_commit::GroupCommit,
+}
+
+/// The n-th bind parameter of a raw statement (PostgreSQL's `$n`, SQLite's `?n`).
+fn param(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    }
 }

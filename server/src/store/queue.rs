@@ -4,14 +4,11 @@
 //! and everything read for a delivery is read within that tenant.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
-    sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
-use super::{StateChangeRecord, Store, StoreError};
+use super::{DeliveryContext, StateChangeRecord, Store, StoreError};
 use crate::domain::{DeliveryStatus, TenantId};
-use crate::entities::{delivery, endpoint, message};
+use crate::entities::delivery;
 
 /// A delivery this worker holds the lease of.
 #[derive(Debug, Clone)]
@@ -28,14 +25,9 @@ pub struct ClaimedDelivery {
     /// This claim's token (`lease_owner`): recording needs it, so a claim that
     /// outlived its lease cannot overwrite what a later claim of the row does.
     pub lease: String,
-}
-
-/// Everything an attempt reads besides the delivery row itself.
-#[derive(Debug, Clone)]
-pub struct DeliveryContext {
-    pub message: message::Model,
-    pub endpoint: endpoint::Model,
-    pub svix_headers: bool,
+    /// What the attempt reads, as of the claim (`context.rs`); `None` when the
+    /// message or the endpoint is gone.
+    pub context: Option<DeliveryContext>,
 }
 
 /// What became of one attempt, and of the delivery after it.
@@ -69,53 +61,6 @@ pub enum NextStep {
 }
 
 impl Store {
-    /// The message, endpoint and tenant settings of a claimed delivery (within its
-    /// tenant), or `None` when the message or endpoint is gone.
-    pub async fn delivery_context(
-        &self,
-        job: &ClaimedDelivery,
-    ) -> Result<Option<DeliveryContext>, StoreError> {
-        // One round trip for all three (this runs once per attempt): the message and
-        // the endpoint with prefixed column names, and the tenant's header setting.
-        let backend = self.db.get_database_backend();
-        let p = |n: usize| match backend {
-            DbBackend::Postgres => format!("${n}"),
-            _ => format!("?{n}"),
-        };
-        let sql = format!(
-            "SELECT {}, {}, t.svix_headers AS t_svix_headers \
-             FROM message m \
-             JOIN endpoint e ON e.tenant_id = m.tenant_id AND e.id = {} \
-             JOIN tenant t ON t.id = m.tenant_id \
-             WHERE m.tenant_id = {} AND m.id = {}",
-            prefixed::<message::Column>("m"),
-            prefixed::<endpoint::Column>("e"),
-            p(1),
-            p(2),
-            p(3),
-        );
-        let row = self
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [
-                    job.endpoint_id.as_str().into(),
-                    job.tenant_id.as_str().into(),
-                    job.message_id.as_str().into(),
-                ],
-            ))
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        Ok(Some(DeliveryContext {
-            message: message::Model::from_query_result(&row, "m_")?,
-            endpoint: endpoint::Model::from_query_result(&row, "e_")?,
-            svix_headers: row.try_get("", "t_svix_headers")?,
-        }))
-    }
-
     /// Hands a claimed delivery back unattempted, due again at `at` (its endpoint is at
     /// its rate limit or concurrency cap).
     pub async fn defer_delivery(
@@ -161,14 +106,6 @@ impl Store {
             .await?;
         Ok(())
     }
-}
-
-/// `a."col" AS "a_col", …` for every column of an entity.
-fn prefixed<C: sea_orm::Iterable + sea_orm::IdenStatic>(alias: &str) -> String {
-    C::iter()
-        .map(|c| format!("{alias}.\"{0}\" AS \"{alias}_{0}\"", c.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// An update that ends a lease: the delivery's new status, no owner, no expiry.
