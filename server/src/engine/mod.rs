@@ -45,7 +45,10 @@ pub struct Engine {
     settings: Arc<Settings>,
     main_key: MainKey,
     sender: Sender,
+    /// New messages were accepted (by this process, or another: `wakeups`).
     wake: Arc<Notify>,
+    /// A global slot or an endpoint's slot was given back.
+    room: Arc<Notify>,
     worker_id: Arc<str>,
     slots: Arc<Semaphore>,
     isolation: isolation::Isolation,
@@ -109,6 +112,7 @@ impl Engine {
             main_key,
             sender,
             wake,
+            room: Arc::new(Notify::new()),
             worker_id: format!("worker_{}", ulid::Ulid::generate()).into(),
             slots: Arc::new(Semaphore::new(GLOBAL_CONCURRENCY)),
             isolation: isolation::Isolation::default(),
@@ -130,36 +134,48 @@ impl Engine {
     }
 
     /// Claims and delivers until asked to stop.
+    ///
+    /// A claim is made only when it can find something: after one that came back
+    /// short (nothing more was due for the endpoints with room), the loop waits for
+    /// new messages (`wake`), for an endpoint to take work again, or for the poll —
+    /// not for every attempt that finishes, which would be a claim per attempt that
+    /// finds nothing.
     async fn run(self) {
         tracing::info!(worker = %self.worker_id, "delivery engine started");
+        // The endpoints skipped by the last claim, when it came back short.
+        let mut short: Option<Vec<String>> = None;
         while !self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
             let free = self.slots.available_permits();
-            let claimed = if free == 0 {
-                Vec::new()
-            } else {
-                let lease =
-                    chrono::Duration::from_std(self.settings.attempt_timeout + LEASE_MARGIN)
-                        .expect("lease fits");
-                let busy = self.isolation.busy_endpoints();
-                match self
-                    .store
-                    .claim_deliveries(&self.worker_id, lease, free as u64, &busy)
-                    .await
-                {
-                    Ok(claimed) => claimed,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "claiming deliveries failed");
-                        Vec::new()
-                    }
+            let full = self.waiting.full_endpoints(&self.isolation);
+            let worth_claiming = free > 0
+                && short
+                    .as_ref()
+                    .is_none_or(|skipped| skipped.iter().any(|e| !full.contains(e)));
+            if !worth_claiming {
+                tokio::select! {
+                    _ = self.wake.notified() => short = None,
+                    _ = self.room.notified() => {}
+                    _ = tokio::time::sleep(POLL_INTERVAL) => short = None,
                 }
-            };
-            if claimed.is_empty() {
-                let _ = tokio::time::timeout(POLL_INTERVAL, self.wake.notified()).await;
                 continue;
             }
+            let lease = chrono::Duration::from_std(self.settings.attempt_timeout + LEASE_MARGIN)
+                .expect("lease fits");
+            let claimed = match self
+                .store
+                .claim_deliveries(&self.worker_id, lease, free as u64, &full)
+                .await
+            {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming deliveries failed");
+                    Vec::new()
+                }
+            };
+            short = (claimed.len() < free).then_some(full);
             for job in claimed {
                 // Over the endpoint's cap, it waits for one of the endpoint's running
-                // deliveries to finish (`waiting`); the next claim skips the endpoint.
+                // deliveries to finish (`waiting`).
                 let waiting::Admit::Run(job, endpoint_slot) =
                     self.waiting.admit(&self.isolation, job)
                 else {
@@ -212,7 +228,8 @@ impl Engine {
                 _ => break,
             }
         }
-        self.wake.notify_one();
+        // The endpoint has a free slot and nothing waiting: it may take work again.
+        self.room.notify_one();
     }
 
     /// A global slot (waits for one).
@@ -236,7 +253,7 @@ impl Engine {
             tracing::warn!(delivery = %job.id, error = %e, "delivery failed to record");
         }
         drop(permit);
-        self.wake.notify_one();
+        self.room.notify_one();
     }
 
     async fn release(&self, jobs: Vec<ClaimedDelivery>) {

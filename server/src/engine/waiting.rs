@@ -15,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::isolation::{EndpointSlot, Isolation};
+use super::isolation::{EndpointSlot, Isolation, PER_ENDPOINT_CONCURRENCY};
 use crate::store::ClaimedDelivery;
 
 /// How long after its claim a waiting delivery may still start.
@@ -93,6 +93,22 @@ impl Waiting {
             }
         };
         (Next { job, stale }, slot)
+    }
+
+    /// Endpoints the next claim leaves alone: at their cap with a round of
+    /// deliveries already waiting. One with fewer waiting is claimed for again
+    /// before its queue runs dry, so its pipeline stays full.
+    pub fn full_endpoints(&self, isolation: &Isolation) -> Vec<String> {
+        let queues = self.lock();
+        isolation
+            .busy_endpoints()
+            .into_iter()
+            .filter(|e| {
+                queues
+                    .get(e)
+                    .is_some_and(|q| q.len() >= PER_ENDPOINT_CONCURRENCY)
+            })
+            .collect()
     }
 
     /// Everything still waiting (a stopping worker hands it back).

@@ -17,7 +17,7 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 
-use super::{ClaimedDelivery, Store, StoreError, param};
+use super::{ClaimedDelivery, Store, StoreError, pairs, param};
 use crate::entities::{endpoint, endpoint_secret, message};
 
 /// Everything an attempt reads besides the delivery row itself. Cheap to clone: the
@@ -150,19 +150,4 @@ fn distinct(keys: impl Iterator<Item = Key>) -> Vec<Key> {
     keys.sort_unstable();
     keys.dedup();
     keys
-}
-
-/// `($n, $n+1), ($n+2, $n+3), …` for `keys`, and their values in that order.
-fn pairs(backend: DbBackend, first: usize, keys: &[Key]) -> (String, Vec<Value>) {
-    let sql: Vec<String> = (0..keys.len())
-        .map(|k| {
-            let n = first + 2 * k;
-            format!("({}, {})", param(backend, n), param(backend, n + 1))
-        })
-        .collect();
-    let values = keys
-        .iter()
-        .flat_map(|(a, b)| [a.as_str().into(), b.as_str().into()])
-        .collect();
-    (sql.join(", "), values)
 }

@@ -26,6 +26,7 @@ mod pagination;
 mod queue;
 mod queue_depth;
 mod record;
+mod record_health;
 mod retention;
 mod sessions;
 mod signup;
@@ -156,4 +157,24 @@ fn param(backend: DbBackend, n: usize) -> String {
         DbBackend::Postgres => format!("${n}"),
         _ => format!("?{n}"),
     }
+}
+
+/// `($n, $n+1), ($n+2, $n+3), …` for `keys` (a `VALUES` list of `(tenant_id, id)`
+/// pairs), and their values in that order.
+fn pairs(
+    backend: DbBackend,
+    first: usize,
+    keys: &[(String, String)],
+) -> (String, Vec<sea_orm::Value>) {
+    let sql: Vec<String> = (0..keys.len())
+        .map(|k| {
+            let n = first + 2 * k;
+            format!("({}, {})", param(backend, n), param(backend, n + 1))
+        })
+        .collect();
+    let values = keys
+        .iter()
+        .flat_map(|(a, b)| [a.as_str().into(), b.as_str().into()])
+        .collect();
+    (sql.join(", "), values)
 }
