@@ -15,8 +15,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::isolation::{EndpointSlot, Isolation, PER_ENDPOINT_CONCURRENCY};
+use super::isolation::{EndpointSlot, Isolation};
 use crate::store::ClaimedDelivery;
+
+/// An endpoint at its cap is claimed for again once fewer than this many of its
+/// deliveries wait: enough to keep a fast endpoint busy while the claim (several
+/// statements) is made.
+const REFILL_BELOW: usize = 128;
 
 /// How long after its claim a waiting delivery may still start.
 pub const START_WITHIN: Duration = Duration::from_secs(5);
@@ -95,7 +100,7 @@ impl Waiting {
         (Next { job, stale }, slot)
     }
 
-    /// Endpoints the next claim leaves alone: at their cap with a round of
+    /// Endpoints the next claim leaves alone: at their cap with [`REFILL_BELOW`]
     /// deliveries already waiting. One with fewer waiting is claimed for again
     /// before its queue runs dry, so its pipeline stays full.
     pub fn full_endpoints(&self, isolation: &Isolation) -> Vec<String> {
@@ -103,11 +108,7 @@ impl Waiting {
         isolation
             .busy_endpoints()
             .into_iter()
-            .filter(|e| {
-                queues
-                    .get(e)
-                    .is_some_and(|q| q.len() >= PER_ENDPOINT_CONCURRENCY)
-            })
+            .filter(|e| queues.get(e).is_some_and(|q| q.len() >= REFILL_BELOW))
             .collect()
     }
 
