@@ -2,6 +2,10 @@
 //! loop. 202 means committed, so this is durable throughput. The ceiling is the same
 //! server answering `GET /health` to the same load generator: what HTTP alone
 //! costs here. Memory: RSS idle before the load, and the peak (VmHWM) after it.
+//!
+//! The main figure is a server that also delivers what it accepts, on the same two
+//! cores. A second one (hookrelay only) runs `--role api`: accepting alone, what a
+//! deployment with separate worker processes gets from its API process.
 
 use std::{sync::Arc, time::Duration};
 
@@ -71,6 +75,10 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
             .runs(p99)
             .goal("≤ 20"),
     ];
+    drop(managed);
+    if matches!(target, Target::Managed(_)) {
+        figures.push(accept_only(opts, target).await?);
+    }
     if let (Some(idle), Some(peak)) = (idle, peak) {
         figures.push(
             Figure::new("memory", &label, "RSS idle", "MiB")
@@ -84,4 +92,39 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         );
     }
     Ok(figures)
+}
+
+/// `POST /msg` throughput of a server that only accepts (`--role api`): the
+/// deliveries stay queued, no CPU goes to sending them.
+async fn accept_only(opts: &Opts, target: &Target) -> anyhow::Result<Figure> {
+    let (_managed, tenant) = target.start("api").await?;
+    let api = &tenant.api;
+    let app = api.create_app("ingest-api-only").await?;
+    api.create_endpoint(&app, "http://127.0.0.1:9/unused")
+        .await?;
+    let make = api.message_requests(&app, true);
+    load::closed_loop(CONNECTIONS, secs(opts, 2.0, 0.3), u64::MAX, make.clone()).await;
+    let mut rate = vec![];
+    for run in 0..opts.runs {
+        let r = load::closed_loop(CONNECTIONS, secs(opts, 10.0, 1.0), u64::MAX, make.clone()).await;
+        if r.errors > 0 {
+            anyhow::bail!("ingest: {} requests failed: {:?}", r.errors, r.first_error);
+        }
+        println!(
+            "  run {} (accepting only): {:.0} msg/s, p50 {:.2} ms, p99 {:.2} ms",
+            run + 1,
+            r.per_second(),
+            r.latency.p50 as f64 / 1e3,
+            r.latency.p99 as f64 / 1e3
+        );
+        rate.push(r.per_second());
+    }
+    Ok(Figure::new(
+        "ingest",
+        &target.label(),
+        "… accepting only (--role api)",
+        "msg/s",
+    )
+    .runs(rate)
+    .goal("≥ 5,000 (PostgreSQL)"))
 }
