@@ -43,17 +43,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     let (mut rate, mut p50, mut p99, mut ceiling) = (vec![], vec![], vec![], vec![]);
     for run in 0..opts.runs {
         rx.arrivals.reset();
-        let r = load::closed_loop(CONNECTIONS, secs(opts, 10.0, 1.0), u64::MAX, make.clone()).await;
-        if r.errors > 0 {
-            anyhow::bail!("ingest: {} requests failed: {:?}", r.errors, r.first_error);
-        }
-        println!(
-            "  run {}: {:.0} msg/s, p50 {:.2} ms, p99 {:.2} ms",
-            run + 1,
-            r.per_second(),
-            r.latency.p50 as f64 / 1e3,
-            r.latency.p99 as f64 / 1e3
-        );
+        let r = timed_run(opts, &make, &format!("run {}", run + 1)).await?;
         rate.push(r.per_second());
         p50.push(r.latency.p50 as f64 / 1e3);
         p99.push(r.latency.p99 as f64 / 1e3);
@@ -106,17 +96,7 @@ async fn accept_only(opts: &Opts, target: &Target) -> anyhow::Result<Figure> {
     load::closed_loop(CONNECTIONS, secs(opts, 2.0, 0.3), u64::MAX, make.clone()).await;
     let mut rate = vec![];
     for run in 0..opts.runs {
-        let r = load::closed_loop(CONNECTIONS, secs(opts, 10.0, 1.0), u64::MAX, make.clone()).await;
-        if r.errors > 0 {
-            anyhow::bail!("ingest: {} requests failed: {:?}", r.errors, r.first_error);
-        }
-        println!(
-            "  run {} (accepting only): {:.0} msg/s, p50 {:.2} ms, p99 {:.2} ms",
-            run + 1,
-            r.per_second(),
-            r.latency.p50 as f64 / 1e3,
-            r.latency.p99 as f64 / 1e3
-        );
+        let r = timed_run(opts, &make, &format!("run {} (accepting only)", run + 1)).await?;
         rate.push(r.per_second());
     }
     Ok(Figure::new(
@@ -127,4 +107,23 @@ async fn accept_only(opts: &Opts, target: &Target) -> anyhow::Result<Figure> {
     )
     .runs(rate)
     .goal("≥ 5,000 (PostgreSQL)"))
+}
+
+/// One measured run of `POST /msg` at [`CONNECTIONS`]; any failed request fails it.
+async fn timed_run(
+    opts: &Opts,
+    make: &load::MakeRequest,
+    name: &str,
+) -> anyhow::Result<load::LoadResult> {
+    let r = load::closed_loop(CONNECTIONS, secs(opts, 10.0, 1.0), u64::MAX, make.clone()).await;
+    if r.errors > 0 {
+        anyhow::bail!("ingest: {} requests failed: {:?}", r.errors, r.first_error);
+    }
+    println!(
+        "  {name}: {:.0} msg/s, p50 {:.2} ms, p99 {:.2} ms",
+        r.per_second(),
+        r.latency.p50 as f64 / 1e3,
+        r.latency.p99 as f64 / 1e3
+    );
+    Ok(r)
 }
