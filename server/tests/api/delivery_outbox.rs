@@ -131,3 +131,100 @@ async fn concurrent_failures_report_failing_once_sqlite() {
 async fn concurrent_failures_report_failing_once_postgres() {
     concurrent_failures_report_failing_once(Backend::Postgres).await;
 }
+
+/// A batch of successes to several failing endpoints (as a fan-out records them):
+/// every endpoint's streak ends and each is reported recovered once — not again for
+/// the next successes.
+async fn one_batch_recovers_every_endpoint_once(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    // No workers: this test claims and records itself.
+    let app = engine_app(backend, &[("HOOKRELAY_ROLE", "api")]).await;
+    let receiver = TestReceiver::start().await;
+    let (key, app_id, first) = setup(&app, "batch@example.com", &receiver.url).await;
+    let mut endpoints = vec![first];
+    for _ in 0..2 {
+        let ep: Value = app
+            .post_json(
+                &format!("/api/v1/app/{app_id}/endpoint"),
+                Some(&key),
+                &serde_json::json!({"url": receiver.url}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        endpoints.push(ep["id"].as_str().unwrap().to_string());
+    }
+    let db = app.store.connection();
+    db.execute_unprepared("UPDATE endpoint SET consecutive_failures = 7")
+        .await
+        .unwrap();
+    let success = hookrelay::store::AttemptRecord {
+        url: receiver.url.clone(),
+        succeeded: true,
+        response_status_code: 204,
+        response_body: String::new(),
+        error: None,
+        duration_ms: 1,
+        next: hookrelay::store::NextStep::Done,
+        disable_reason: None,
+        last: serde_json::json!({"statusCode": 204}),
+        state_changes: Vec::new(),
+    };
+    for _ in 0..2 {
+        send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+        let lease = chrono::Duration::seconds(60);
+        let jobs = app
+            .store
+            .claim_deliveries("worker_batch", lease, 10, &[])
+            .await
+            .unwrap();
+        assert_eq!(jobs.len(), 3, "one delivery per endpoint");
+        assert!(
+            jobs.iter().all(|j| j.context.is_some()),
+            "claimed with context"
+        );
+        // Submitted together, so they share the recorder's transaction.
+        let (a, b, c) = tokio::join!(
+            app.store.record_attempt(&jobs[0], success.clone()),
+            app.store.record_attempt(&jobs[1], success.clone()),
+            app.store.record_attempt(&jobs[2], success.clone()),
+        );
+        for recorded in [a, b, c] {
+            recorded.unwrap();
+        }
+    }
+    let changes = outbox(&app).await;
+    let mut recovered: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.0 == "endpoint.recovered")
+        .map(|c| c.1.as_str())
+        .collect();
+    recovered.sort_unstable();
+    let mut expected: Vec<&str> = endpoints.iter().map(String::as_str).collect();
+    expected.sort_unstable();
+    assert_eq!(recovered, expected, "{changes:?}");
+    assert_eq!(changes[0].2["last"]["statusCode"], 204);
+    let still_failing = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM endpoint WHERE consecutive_failures <> 0 \
+             OR last_success_at IS NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(still_failing, 0);
+}
+
+#[tokio::test]
+async fn one_batch_recovers_every_endpoint_once_sqlite() {
+    one_batch_recovers_every_endpoint_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn one_batch_recovers_every_endpoint_once_postgres() {
+    one_batch_recovers_every_endpoint_once(Backend::Postgres).await;
+}
