@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::delivery_support::{engine_app, send, setup};
+use crate::delivery_support::{engine_app, send, setup, success_record};
 use crate::helpers::{Backend, TestApp};
 use crate::receiver::{Reply, TestReceiver};
 
@@ -159,18 +159,7 @@ async fn one_batch_recovers_every_endpoint_once(backend: Backend) {
     db.execute_unprepared("UPDATE endpoint SET consecutive_failures = 7")
         .await
         .unwrap();
-    let success = hookrelay::store::AttemptRecord {
-        url: receiver.url.clone(),
-        succeeded: true,
-        response_status_code: 204,
-        response_body: String::new(),
-        error: None,
-        duration_ms: 1,
-        next: hookrelay::store::NextStep::Done,
-        disable_reason: None,
-        last: serde_json::json!({"statusCode": 204}),
-        state_changes: Vec::new(),
-    };
+    let success = success_record(&receiver.url, 204);
     for _ in 0..2 {
         send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
         let lease = chrono::Duration::seconds(60);

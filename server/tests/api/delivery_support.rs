@@ -109,3 +109,19 @@ macro_rules! engine_test {
         }
     };
 }
+
+/// A plain success to record by hand (tests that claim and record themselves).
+pub fn success_record(url: &str, status: i32) -> hookrelay::store::AttemptRecord {
+    hookrelay::store::AttemptRecord {
+        url: url.to_string(),
+        succeeded: true,
+        response_status_code: status,
+        response_body: String::new(),
+        error: None,
+        duration_ms: 1,
+        next: hookrelay::store::NextStep::Done,
+        disable_reason: None,
+        last: serde_json::json!({ "statusCode": status }),
+        state_changes: Vec::new(),
+    }
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::delivery_support::{engine_app, send, setup};
+use crate::delivery_support::{engine_app, send, setup, success_record};
 use crate::engine_test;
 use crate::helpers::{Backend, TestApp};
 use crate::receiver::{Reply, TestReceiver};
@@ -253,18 +253,7 @@ async fn a_stale_claim_cannot_overwrite_a_newer_one() {
         .remove(0);
     assert_eq!(first.id, second.id);
     assert_ne!(first.lease, second.lease, "each claim has its own token");
-    let record = hookrelay::store::AttemptRecord {
-        url: receiver.url.clone(),
-        succeeded: true,
-        response_status_code: 200,
-        response_body: String::new(),
-        error: None,
-        duration_ms: 1,
-        next: hookrelay::store::NextStep::Done,
-        disable_reason: None,
-        last: serde_json::Value::Null,
-        state_changes: Vec::new(),
-    };
+    let record = success_record(&receiver.url, 200);
     app.store
         .record_attempt(&first, record.clone())
         .await
