@@ -14,13 +14,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
 use super::batcher::Batcher;
-use super::record_health::{Healthy, mark_healthy_many};
+use super::record_health::{Healthy, mark_healthy, mark_healthy_many};
 use super::{
     AttemptRecord, ClaimedDelivery, FAILING_THRESHOLD, NextStep, StateChangeRecord, Store,
     StoreError,
@@ -332,57 +332,6 @@ async fn write_attempt(
     }
     insert_state_changes(txn, job, changes, now).await?;
     Ok(Written { disabled })
-}
-
-/// A success's effect on its endpoint: the failure streak ends ("recovered" when it
-/// had been reported), `last_success_at` moves.
-async fn mark_healthy(
-    txn: &DatabaseTransaction,
-    job: &ClaimedDelivery,
-    last: &serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<Vec<StateChangeRecord>, StoreError> {
-    let scoped = || {
-        endpoint::Entity::update_many()
-            .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
-            .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
-    };
-    let healthy = |update: sea_orm::UpdateMany<endpoint::Entity>| {
-        update
-            .col_expr(endpoint::Column::ConsecutiveFailures, Expr::value(0))
-            .col_expr(endpoint::Column::LastSuccessAt, Expr::value(now))
-            .col_expr(
-                endpoint::Column::FailingSince,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-    };
-    let mut changes = Vec::new();
-    // Only the success that ends a reported streak matches this.
-    let ended = healthy(scoped())
-        .filter(endpoint::Column::ConsecutiveFailures.gte(FAILING_THRESHOLD))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    if ended > 0 {
-        changes.push(StateChangeRecord {
-            kind: "endpoint.recovered",
-            detail: serde_json::json!({"last": last}),
-        });
-    }
-    // Every success would otherwise update (and lock until commit) the same endpoint
-    // row, serialising an endpoint's concurrent deliveries on it: touch it only when
-    // something changes, `last_success_at` at most once a second.
-    healthy(scoped())
-        .filter(
-            Condition::any()
-                .add(endpoint::Column::ConsecutiveFailures.ne(0))
-                .add(endpoint::Column::FailingSince.is_not_null())
-                .add(endpoint::Column::LastSuccessAt.is_null())
-                .add(endpoint::Column::LastSuccessAt.lt(now - chrono::Duration::seconds(1))),
-        )
-        .exec(txn)
-        .await?;
-    Ok(changes)
 }
 
 /// The alerts' outbox rows for `job`'s endpoint.

@@ -1,7 +1,8 @@
-//! A batch of plain successes' effect on their endpoints, in two statements whatever
-//! the number of endpoints (a fan-out batch spans many): their failure streaks end
-//! ("recovered" where one had been reported) and `last_success_at` moves, at most
-//! once a second per endpoint.
+//! A success's effect on its endpoint: its failure streak ends ("recovered" where
+//! one had been reported) and `last_success_at` moves, at most once a second. For one
+//! endpoint (`mark_healthy`, beside its failures in a mixed batch), and for a batch of
+//! plain successes in two statements whatever the number of endpoints
+//! (`mark_healthy_many`; a fan-out batch spans many).
 //!
 //! Only the endpoints whose row would change are selected and locked — in id order,
 //! like every other writer of endpoint rows in a batch (`record.rs`), so concurrent
@@ -9,9 +10,13 @@
 //! deliveries do not queue on its row.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, Statement, sea_query::Expr,
+};
 
 use super::{ClaimedDelivery, FAILING_THRESHOLD, StateChangeRecord, StoreError, pairs, param};
+use crate::entities::endpoint;
 
 /// One endpoint that had a success in the batch: its last successful job and that
 /// attempt's outcome (for the "recovered" alert).
@@ -87,6 +92,57 @@ pub(super) async fn mark_healthy_many<'a>(
         param(backend, 1)
     );
     txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(changes)
+}
+
+/// A success's effect on its endpoint: the failure streak ends ("recovered" when it
+/// had been reported), `last_success_at` moves.
+pub(super) async fn mark_healthy(
+    txn: &DatabaseTransaction,
+    job: &ClaimedDelivery,
+    last: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Vec<StateChangeRecord>, StoreError> {
+    let scoped = || {
+        endpoint::Entity::update_many()
+            .filter(endpoint::Column::TenantId.eq(job.tenant_id.as_str()))
+            .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
+    };
+    let healthy = |update: sea_orm::UpdateMany<endpoint::Entity>| {
+        update
+            .col_expr(endpoint::Column::ConsecutiveFailures, Expr::value(0))
+            .col_expr(endpoint::Column::LastSuccessAt, Expr::value(now))
+            .col_expr(
+                endpoint::Column::FailingSince,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+    };
+    let mut changes = Vec::new();
+    // Only the success that ends a reported streak matches this.
+    let ended = healthy(scoped())
+        .filter(endpoint::Column::ConsecutiveFailures.gte(FAILING_THRESHOLD))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if ended > 0 {
+        changes.push(StateChangeRecord {
+            kind: "endpoint.recovered",
+            detail: serde_json::json!({"last": last}),
+        });
+    }
+    // Every success would otherwise update (and lock until commit) the same endpoint
+    // row, serialising an endpoint's concurrent deliveries on it: touch it only when
+    // something changes, `last_success_at` at most once a second.
+    healthy(scoped())
+        .filter(
+            Condition::any()
+                .add(endpoint::Column::ConsecutiveFailures.ne(0))
+                .add(endpoint::Column::FailingSince.is_not_null())
+                .add(endpoint::Column::LastSuccessAt.is_null())
+                .add(endpoint::Column::LastSuccessAt.lt(now - chrono::Duration::seconds(1))),
+        )
+        .exec(txn)
         .await?;
     Ok(changes)
 }
