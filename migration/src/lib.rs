@@ -11,6 +11,7 @@ mod m20261124_000003_state_changes;
 mod m20261124_000004_tenant_settings_fair_claim;
 mod m20261124_000005_alerts;
 mod m20261124_000006_dashboard_sessions;
+mod m20261125_000007_hot_path_indexes;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_tenant_settings_fair_claim::Migration),
             Box::new(m20261124_000005_alerts::Migration),
             Box::new(m20261124_000006_dashboard_sessions::Migration),
+            Box::new(m20261125_000007_hot_path_indexes::Migration),
         ]
     }
 }

@@ -7,13 +7,18 @@
 //! 1. **expired leases** (a crashed or stalled worker's rows), so they are retried
 //!    even while the queue is busy;
 //! 2. **fair pass**: at most `per_tenant` of each tenant's earliest due rows, walking
-//!    the `(tenant_id, status, next_attempt_at)` index once per tenant, so a tenant
+//!    the pending rows' `(tenant_id, next_attempt_at)` index once per tenant, so a tenant
 //!    that floods the queue takes a bounded share of every claim and a quiet tenant's
 //!    message is claimed by the next claim, not after the flood;
 //! 3. **fill pass**: when a tenant had more than its share and slots are left, the
 //!    earliest due rows of anyone, so a single busy tenant still gets full throughput.
 //!
 //! Endpoints at their concurrency cap (`busy`) are skipped by every pass.
+//!
+//! Statuses are literals in the SQL (`status = 1` pending, `status = 3` sending): the
+//! indexes the passes walk are partial (`WHERE status = 1`, `WHERE status = 3`: they
+//! hold only the queue, not every delivery ever made), and a planner matches a
+//! partial index only against a literal.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};

@@ -1,7 +1,7 @@
 //! How much work the shared queue holds, for `/metrics`.
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 
 use super::{Store, StoreError};
 use crate::domain::DeliveryStatus;
@@ -18,13 +18,12 @@ pub struct QueueDepth {
 }
 
 impl Store {
-    /// Counts on the `(status, next_attempt_at)` index.
+    /// Counts on the partial indexes of pending and of leased rows. The statuses are
+    /// literals in the SQL, not parameters: only then can PostgreSQL's planner match
+    /// a partial index's `WHERE status = …` in a cached generic plan.
     pub async fn queue_depth(&self) -> Result<QueueDepth, StoreError> {
         let now = Utc::now();
-        let pending = || {
-            delivery::Entity::find()
-                .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.as_i16()))
-        };
+        let pending = || delivery::Entity::find().filter(status_is(DeliveryStatus::Pending));
         let due = pending()
             .filter(delivery::Column::NextAttemptAt.lte(now))
             .count(&self.db)
@@ -34,7 +33,7 @@ impl Store {
             .count(&self.db)
             .await?;
         let sending = delivery::Entity::find()
-            .filter(delivery::Column::Status.eq(DeliveryStatus::Sending.as_i16()))
+            .filter(status_is(DeliveryStatus::Sending))
             .count(&self.db)
             .await?;
         Ok(QueueDepth {
@@ -43,4 +42,9 @@ impl Store {
             sending,
         })
     }
+}
+
+/// `status = <literal>` (see `queue_depth`).
+fn status_is(status: DeliveryStatus) -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust(format!("status = {}", status.as_i16()))
 }
