@@ -82,13 +82,7 @@ impl Store {
         lease: &Lease<'_>,
         limit: u64,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let pick = format!(
-            "SELECT id FROM delivery WHERE status = 3 AND lease_until < {now} {} \
-             ORDER BY next_attempt_at LIMIT {limit}{}",
-            lease.not_busy,
-            self.skip_locked(),
-            now = self.param(4),
-        );
+        let pick = expired_pick(self.db.get_database_backend(), lease.not_busy, limit);
         self.lease_rows(lease, &pick, vec![lease.now.into()]).await
     }
 
@@ -98,24 +92,8 @@ impl Store {
         limit: u64,
         per_tenant: u64,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let due = format!(
-            "SELECT id, next_attempt_at FROM delivery \
-             WHERE tenant_id = t.id AND status = 1 AND next_attempt_at <= {now} {} \
-             ORDER BY next_attempt_at LIMIT {per_tenant}",
-            lease.not_busy,
-            now = self.param(4),
-        );
-        let pick = match self.db.get_database_backend() {
-            DbBackend::Postgres => format!(
-                "SELECT d.id FROM tenant t CROSS JOIN LATERAL ({due} FOR UPDATE SKIP LOCKED) d \
-                 ORDER BY d.next_attempt_at LIMIT {limit}"
-            ),
-            // No LATERAL: the same per-tenant subquery, correlated in the join.
-            _ => format!(
-                "SELECT d.id FROM tenant t JOIN delivery d ON d.id IN \
-                 (SELECT id FROM ({due})) ORDER BY d.next_attempt_at LIMIT {limit}"
-            ),
-        };
+        let backend = self.db.get_database_backend();
+        let pick = fair_pick(backend, lease.not_busy, limit, per_tenant);
         self.lease_rows(lease, &pick, vec![lease.now.into()]).await
     }
 
@@ -124,13 +102,7 @@ impl Store {
         lease: &Lease<'_>,
         limit: u64,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let pick = format!(
-            "SELECT id FROM delivery WHERE status = 1 AND next_attempt_at <= {now} {} \
-             ORDER BY next_attempt_at LIMIT {limit}{}",
-            lease.not_busy,
-            self.skip_locked(),
-            now = self.param(4),
-        );
+        let pick = earliest_pick(self.db.get_database_backend(), lease.not_busy, limit);
         self.lease_rows(lease, &pick, vec![lease.now.into()]).await
     }
 
@@ -181,12 +153,61 @@ impl Store {
     fn param(&self, n: usize) -> String {
         super::param(self.db.get_database_backend(), n)
     }
+}
 
-    fn skip_locked(&self) -> &'static str {
-        match self.db.get_database_backend() {
-            DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
-            _ => "",
-        }
+/// The three passes' picks (expired leases, fair, fill) as a claim of 256 runs them
+/// with no endpoint busy; their one parameter is `now`, numbered 4. For query-plan
+/// tests: the SQL the engine runs, not a copy.
+pub fn claim_picks(backend: DbBackend) -> [String; 3] {
+    [
+        expired_pick(backend, "", 256),
+        fair_pick(backend, "", 256, 64),
+        earliest_pick(backend, "", 192),
+    ]
+}
+
+fn expired_pick(backend: DbBackend, not_busy: &str, limit: u64) -> String {
+    format!(
+        "SELECT id FROM delivery WHERE status = 3 AND lease_until < {now} {not_busy} \
+         ORDER BY next_attempt_at LIMIT {limit}{}",
+        skip_locked(backend),
+        now = super::param(backend, 4),
+    )
+}
+
+fn fair_pick(backend: DbBackend, not_busy: &str, limit: u64, per_tenant: u64) -> String {
+    let due = format!(
+        "SELECT id, next_attempt_at FROM delivery \
+         WHERE tenant_id = t.id AND status = 1 AND next_attempt_at <= {now} {not_busy} \
+         ORDER BY next_attempt_at LIMIT {per_tenant}",
+        now = super::param(backend, 4),
+    );
+    match backend {
+        DbBackend::Postgres => format!(
+            "SELECT d.id FROM tenant t CROSS JOIN LATERAL ({due} FOR UPDATE SKIP LOCKED) d \
+             ORDER BY d.next_attempt_at LIMIT {limit}"
+        ),
+        // No LATERAL: the same per-tenant subquery, correlated in the join.
+        _ => format!(
+            "SELECT d.id FROM tenant t JOIN delivery d ON d.id IN \
+             (SELECT id FROM ({due})) ORDER BY d.next_attempt_at LIMIT {limit}"
+        ),
+    }
+}
+
+fn earliest_pick(backend: DbBackend, not_busy: &str, limit: u64) -> String {
+    format!(
+        "SELECT id FROM delivery WHERE status = 1 AND next_attempt_at <= {now} {not_busy} \
+         ORDER BY next_attempt_at LIMIT {limit}{}",
+        skip_locked(backend),
+        now = super::param(backend, 4),
+    )
+}
+
+fn skip_locked(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
     }
 }
 

@@ -12,6 +12,7 @@ mod applications;
 mod attempts;
 mod batcher;
 mod claim;
+pub use claim::claim_picks;
 mod connect;
 mod context;
 mod endpoint_hourly;
