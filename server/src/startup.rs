@@ -57,12 +57,25 @@ impl Application {
         let rate_limiter = settings
             .rate_limit
             .map(|rate| ApiRateLimiter::new(rate, cache.redis_connection()));
+        let store = Store::with_cache(db, cache);
+        let settings = Arc::new(settings);
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let engine = settings.role.runs_workers().then(|| {
+            crate::engine::Engine::new(
+                store.clone(),
+                settings.clone(),
+                main_key.clone(),
+                wake.clone(),
+                metrics.clone(),
+            )
+        });
         let state = AppState {
-            store: Store::with_cache(db, cache),
-            settings: Arc::new(settings),
+            store,
+            settings,
             main_key,
             rate_limiter,
-            wake: Arc::new(tokio::sync::Notify::new()),
+            wake,
+            hand_off: engine.as_ref().map(|e| e.hand_off()),
             metrics,
         };
 
@@ -73,16 +86,7 @@ impl Application {
             )
         })?;
         let address = listener.local_addr()?;
-        let engine = state.settings.role.runs_workers().then(|| {
-            crate::engine::Engine::new(
-                state.store.clone(),
-                state.settings.clone(),
-                state.main_key.clone(),
-                state.wake.clone(),
-                state.metrics.clone(),
-            )
-            .spawn()
-        });
+        let engine = engine.map(|e| e.spawn());
         if state.settings.role.runs_workers() {
             crate::alerts::Alerter::new(state.store.clone(), state.settings.clone())?.spawn();
         }

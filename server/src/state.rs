@@ -14,6 +14,10 @@ pub struct AppState {
     pub rate_limiter: Option<ApiRateLimiter>,
     /// Wakes this process's delivery workers when work was queued.
     pub wake: std::sync::Arc<tokio::sync::Notify>,
+    /// This process's delivery engine, which starts a new message's deliveries the
+    /// moment they commit where an endpoint has room (`engine/hand_off.rs`); `None`
+    /// in a process that runs no workers.
+    pub hand_off: Option<crate::engine::HandOff>,
     /// Counters for `/metrics`, shared with this process's delivery engine.
     pub metrics: Arc<crate::metrics::Metrics>,
 }

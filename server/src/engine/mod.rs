@@ -5,6 +5,7 @@
 //! loses its leases, which expire and are claimed again. New messages wake workers at
 //! once (in-process `Notify`); a one-second poll is the backstop.
 
+mod hand_off;
 mod isolation;
 mod outcome;
 mod request;
@@ -27,6 +28,7 @@ use crate::{
     metrics::{AttemptOutcome, Metrics},
     store::{AttemptRecord, ClaimedDelivery, DeliveryContext, NextStep, Store},
 };
+pub use hand_off::{HandOff, Reservation};
 pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 
 /// Deliveries in flight at once in one process: enough that sixteen hanging endpoints
@@ -144,7 +146,7 @@ impl Engine {
         tracing::info!(worker = %self.worker_id, "delivery engine started");
         // The endpoints skipped by the last claim, when it came back short.
         let mut short: Option<Vec<String>> = None;
-        while !self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+        while !self.is_stopping() {
             let free = self.slots.available_permits();
             let full = self.waiting.full_endpoints(&self.isolation);
             let worth_claiming = free > 0
@@ -159,11 +161,9 @@ impl Engine {
                 }
                 continue;
             }
-            let lease = chrono::Duration::from_std(self.settings.attempt_timeout + LEASE_MARGIN)
-                .expect("lease fits");
             let claimed = match self
                 .store
-                .claim_deliveries(&self.worker_id, lease, free as u64, &full)
+                .claim_deliveries(&self.worker_id, self.lease_length(), free as u64, &full)
                 .await
             {
                 Ok(claimed) => claimed,
@@ -173,6 +173,9 @@ impl Engine {
                 }
             };
             short = (claimed.len() < free).then_some(full);
+            self.metrics
+                .started_from_queue
+                .fetch_add(claimed.len() as u64, std::sync::atomic::Ordering::Relaxed);
             for job in claimed {
                 // Over the endpoint's cap, it waits for one of the endpoint's running
                 // deliveries to finish (`waiting`).
@@ -215,7 +218,7 @@ impl Engine {
                     drop(permit);
                 }
             }
-            if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            if self.is_stopping() {
                 break;
             }
             let (next, kept) = self.waiting.next(slot);
@@ -230,6 +233,23 @@ impl Engine {
         }
         // The endpoint has a free slot and nothing waiting: it may take work again.
         self.room.notify_one();
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How long a claim or a hand-off holds a delivery: the attempt's timeout and time
+    /// to record it.
+    fn lease_length(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.settings.attempt_timeout + LEASE_MARGIN)
+            .expect("lease fits")
+    }
+
+    /// A token per lease, not per worker: the same process leasing a row again after
+    /// a lease ran out holds a different token.
+    fn lease_token(&self) -> String {
+        format!("{}.{}", self.worker_id, ulid::Ulid::generate())
     }
 
     /// A global slot (waits for one).

@@ -35,6 +35,10 @@ pub struct Metrics {
     pub cache_hits: AtomicU64,
     pub cache_misses: AtomicU64,
     pub redis_errors: AtomicU64,
+    /// Deliveries this engine started straight from their accept (hand-off)…
+    pub started_at_accept: AtomicU64,
+    /// … and from a claim of the queue (retries, backlog, endpoints that had no room).
+    pub started_from_queue: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -49,6 +53,8 @@ impl Default for Metrics {
             cache_hits: AtomicU64::new(0),
             cache_misses: AtomicU64::new(0),
             redis_errors: AtomicU64::new(0),
+            started_at_accept: AtomicU64::new(0),
+            started_from_queue: AtomicU64::new(0),
         }
     }
 }

@@ -18,6 +18,15 @@ pub fn render(m: &Metrics, depth: Option<QueueDepth>) -> String {
             ("outcome=\"failed\"", m.failed.load(Relaxed)),
         ],
     );
+    counter_family(
+        &mut out,
+        "hookrelay_deliveries_started_total",
+        "Deliveries this process's engine took on, by how: handed over by their accept, or claimed from the queue.",
+        &[
+            ("via=\"accept\"", m.started_at_accept.load(Relaxed)),
+            ("via=\"queue\"", m.started_from_queue.load(Relaxed)),
+        ],
+    );
     gauge(
         &mut out,
         "hookrelay_deliveries_in_flight",

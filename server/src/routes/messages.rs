@@ -130,9 +130,13 @@ pub async fn create(
         (Err(StoreError::NotFound), Some(fields)) => scope.upsert_app(&path, fields).await?.0,
         (Err(e), _) => return Err(e.into()),
     };
-    let msg = scope.accept_message(&app, new).await?;
-    state.wake.notify_one();
-    Ok(HttpResponse::Accepted().json(MessageOut::new(msg, true)))
+    let accepted = scope
+        .accept_message(&app, new, state.hand_off.as_ref())
+        .await?;
+    if accepted.queued {
+        state.wake.notify_one();
+    }
+    Ok(HttpResponse::Accepted().json(MessageOut::new(accepted.message, true)))
 }
 
 /// The payload's text as received, which must be a JSON object.

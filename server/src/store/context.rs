@@ -15,9 +15,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement, Value};
 
-use super::{ClaimedDelivery, Store, StoreError, pairs, param};
+use super::{ClaimedDelivery, Store, StoreError, batcher::Batcher, pairs, param};
 use crate::entities::{endpoint, endpoint_secret, message};
 
 /// Everything an attempt reads besides the delivery row itself. Cheap to clone: the
@@ -33,6 +33,43 @@ pub struct DeliveryContext {
 
 type Key = (String, String);
 
+/// The deliveries of one message that was just written (hand-off at accept), to be
+/// given their context.
+pub(super) struct NewDeliveries {
+    message: message::Model,
+    jobs: Vec<ClaimedDelivery>,
+}
+
+/// Reads the context of handed-off deliveries for all the accepts that committed
+/// meanwhile at once (`batcher.rs`): under load, one pair of reads serves many
+/// messages instead of a pair each.
+pub(super) type NewContexts = Batcher<NewDeliveries, Vec<ClaimedDelivery>>;
+
+pub(super) fn spawn_new_contexts(db: DatabaseConnection) -> NewContexts {
+    Batcher::spawn(
+        db,
+        "context reader",
+        256,
+        |db, batch: Vec<NewDeliveries>| async move {
+            let mut messages = HashMap::new();
+            let mut counts = Vec::with_capacity(batch.len());
+            let mut jobs = Vec::new();
+            for item in batch {
+                counts.push(item.jobs.len());
+                jobs.extend(item.jobs);
+                let m = item.message;
+                messages.insert((m.tenant_id.clone(), m.id.clone()), Arc::new(m));
+            }
+            fill_contexts(&db, &mut jobs, messages).await?;
+            let mut jobs = jobs.into_iter();
+            Ok(counts
+                .into_iter()
+                .map(|n| jobs.by_ref().take(n).collect())
+                .collect())
+        },
+    )
+}
+
 impl Store {
     /// Fills in `context` of each claimed delivery; it stays `None` where the message
     /// or the endpoint is gone.
@@ -44,101 +81,122 @@ impl Store {
             return Ok(());
         }
         let message_keys = distinct(claimed.iter().map(|j| key(j, &j.message_id)));
-        let endpoint_keys = distinct(claimed.iter().map(|j| key(j, &j.endpoint_id)));
-        let messages = self.messages_by_key(&message_keys).await?;
-        let endpoints = self.endpoints_by_key(&endpoint_keys).await?;
-        let mut secrets = self.secrets_by_key(&endpoint_keys).await?;
-        let secrets: HashMap<Key, Arc<Vec<endpoint_secret::Model>>> = endpoint_keys
-            .iter()
-            .map(|k| (k.clone(), Arc::new(secrets.remove(k).unwrap_or_default())))
-            .collect();
-        for job in claimed.iter_mut() {
-            let (m, e) = (key(job, &job.message_id), key(job, &job.endpoint_id));
-            job.context = match (messages.get(&m), endpoints.get(&e)) {
-                (Some(message), Some((endpoint, svix_headers))) => Some(DeliveryContext {
-                    message: message.clone(),
-                    endpoint: endpoint.clone(),
-                    svix_headers: *svix_headers,
-                    secrets: secrets[&e].clone(),
-                }),
-                _ => None,
-            };
+        let messages = messages_by_key(&self.db, &message_keys).await?;
+        fill_contexts(&self.db, claimed, messages).await
+    }
+
+    /// The same for the deliveries of `message`, which was just written (hand-off at
+    /// accept): the message is not read back, only the endpoints and their secrets,
+    /// batched with the other accepts' (`NewContexts`).
+    pub async fn load_new_contexts(
+        &self,
+        jobs: Vec<ClaimedDelivery>,
+        message: message::Model,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        if jobs.is_empty() {
+            return Ok(jobs);
         }
-        Ok(())
+        self.new_contexts
+            .submit(NewDeliveries { message, jobs })
+            .await
     }
+}
 
-    async fn messages_by_key(
-        &self,
-        keys: &[Key],
-    ) -> Result<HashMap<Key, Arc<message::Model>>, StoreError> {
-        let (pairs, values) = pairs(self.backend(), 1, keys);
-        let sql = format!("SELECT * FROM message WHERE (tenant_id, id) IN (VALUES {pairs})");
-        let rows = message::Model::find_by_statement(self.statement(sql, values))
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|m| ((m.tenant_id.clone(), m.id.clone()), Arc::new(m)))
-            .collect())
+/// Fills in the jobs' contexts from `messages` and the endpoints and secrets read here.
+async fn fill_contexts(
+    db: &DatabaseConnection,
+    claimed: &mut [ClaimedDelivery],
+    messages: HashMap<Key, Arc<message::Model>>,
+) -> Result<(), StoreError> {
+    let endpoint_keys = distinct(claimed.iter().map(|j| key(j, &j.endpoint_id)));
+    let endpoints = endpoints_by_key(db, &endpoint_keys).await?;
+    let mut secrets = secrets_by_key(db, &endpoint_keys).await?;
+    let secrets: HashMap<Key, Arc<Vec<endpoint_secret::Model>>> = endpoint_keys
+        .iter()
+        .map(|k| (k.clone(), Arc::new(secrets.remove(k).unwrap_or_default())))
+        .collect();
+    for job in claimed.iter_mut() {
+        let (m, e) = (key(job, &job.message_id), key(job, &job.endpoint_id));
+        job.context = match (messages.get(&m), endpoints.get(&e)) {
+            (Some(message), Some((endpoint, svix_headers))) => Some(DeliveryContext {
+                message: message.clone(),
+                endpoint: endpoint.clone(),
+                svix_headers: *svix_headers,
+                secrets: secrets[&e].clone(),
+            }),
+            _ => None,
+        };
     }
+    Ok(())
+}
 
-    async fn endpoints_by_key(
-        &self,
-        keys: &[Key],
-    ) -> Result<HashMap<Key, (Arc<endpoint::Model>, bool)>, StoreError> {
-        let (pairs, values) = pairs(self.backend(), 1, keys);
-        let sql = format!(
-            "SELECT e.*, t.svix_headers AS t_svix_headers FROM endpoint e \
-             JOIN tenant t ON t.id = e.tenant_id \
-             WHERE (e.tenant_id, e.id) IN (VALUES {pairs})"
-        );
-        let rows = self.db.query_all_raw(self.statement(sql, values)).await?;
-        rows.iter()
-            .map(|row| {
-                let e = endpoint::Model::from_query_result(row, "")?;
-                let svix_headers: bool = row.try_get("", "t_svix_headers")?;
-                Ok((
-                    (e.tenant_id.clone(), e.id.clone()),
-                    (Arc::new(e), svix_headers),
-                ))
-            })
-            .collect::<Result<_, sea_orm::DbErr>>()
-            .map_err(StoreError::from)
-    }
+async fn messages_by_key(
+    db: &DatabaseConnection,
+    keys: &[Key],
+) -> Result<HashMap<Key, Arc<message::Model>>, StoreError> {
+    let (pairs, values) = pairs(db.get_database_backend(), 1, keys);
+    let sql = format!("SELECT * FROM message WHERE (tenant_id, id) IN (VALUES {pairs})");
+    let rows = message::Model::find_by_statement(statement(db, sql, values))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| ((m.tenant_id.clone(), m.id.clone()), Arc::new(m)))
+        .collect())
+}
 
-    /// Each endpoint's unexpired secrets, newest first.
-    async fn secrets_by_key(
-        &self,
-        keys: &[Key],
-    ) -> Result<HashMap<Key, Vec<endpoint_secret::Model>>, StoreError> {
-        let backend = self.backend();
-        let (pairs, mut values) = pairs(backend, 2, keys);
-        values.insert(0, Utc::now().into());
-        let sql = format!(
-            "SELECT * FROM endpoint_secret WHERE (tenant_id, endpoint_id) IN (VALUES {pairs}) \
-             AND (expires_at IS NULL OR expires_at > {}) ORDER BY id DESC",
-            param(backend, 1)
-        );
-        let rows = endpoint_secret::Model::find_by_statement(self.statement(sql, values))
-            .all(&self.db)
-            .await?;
-        let mut by_endpoint: HashMap<Key, Vec<endpoint_secret::Model>> = HashMap::new();
-        for row in rows {
-            by_endpoint
-                .entry((row.tenant_id.clone(), row.endpoint_id.clone()))
-                .or_default()
-                .push(row);
-        }
-        Ok(by_endpoint)
-    }
+async fn endpoints_by_key(
+    db: &DatabaseConnection,
+    keys: &[Key],
+) -> Result<HashMap<Key, (Arc<endpoint::Model>, bool)>, StoreError> {
+    let (pairs, values) = pairs(db.get_database_backend(), 1, keys);
+    let sql = format!(
+        "SELECT e.*, t.svix_headers AS t_svix_headers FROM endpoint e \
+         JOIN tenant t ON t.id = e.tenant_id \
+         WHERE (e.tenant_id, e.id) IN (VALUES {pairs})"
+    );
+    let rows = db.query_all_raw(statement(db, sql, values)).await?;
+    rows.iter()
+        .map(|row| {
+            let e = endpoint::Model::from_query_result(row, "")?;
+            let svix_headers: bool = row.try_get("", "t_svix_headers")?;
+            Ok((
+                (e.tenant_id.clone(), e.id.clone()),
+                (Arc::new(e), svix_headers),
+            ))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(StoreError::from)
+}
 
-    fn backend(&self) -> DbBackend {
-        self.db.get_database_backend()
+/// Each endpoint's unexpired secrets, newest first.
+async fn secrets_by_key(
+    db: &DatabaseConnection,
+    keys: &[Key],
+) -> Result<HashMap<Key, Vec<endpoint_secret::Model>>, StoreError> {
+    let backend = db.get_database_backend();
+    let (pairs, mut values) = pairs(backend, 2, keys);
+    values.insert(0, Utc::now().into());
+    let sql = format!(
+        "SELECT * FROM endpoint_secret WHERE (tenant_id, endpoint_id) IN (VALUES {pairs}) \
+         AND (expires_at IS NULL OR expires_at > {}) ORDER BY id DESC",
+        param(backend, 1)
+    );
+    let rows = endpoint_secret::Model::find_by_statement(statement(db, sql, values))
+        .all(db)
+        .await?;
+    let mut by_endpoint: HashMap<Key, Vec<endpoint_secret::Model>> = HashMap::new();
+    for row in rows {
+        by_endpoint
+            .entry((row.tenant_id.clone(), row.endpoint_id.clone()))
+            .or_default()
+            .push(row);
     }
+    Ok(by_endpoint)
+}
 
-    fn statement(&self, sql: String, values: Vec<Value>) -> Statement {
-        Statement::from_sql_and_values(self.backend(), sql, values)
-    }
+fn statement(db: &DatabaseConnection, sql: String, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
 }
 
 fn key(job: &ClaimedDelivery, id: &str) -> Key {

@@ -28,6 +28,9 @@ const DELIVERY_CHUNK: usize = 1_000;
 pub struct Rows {
     pub message: message::Model,
     pub deliveries: Vec<delivery::Model>,
+    /// Some deliveries are pending: wake the workers of other processes (`NOTIFY`).
+    /// Not when every one was handed to this process's engine at accept.
+    pub wake: bool,
 }
 
 /// The committer's inbox; cheap to clone.
@@ -138,7 +141,11 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
         }
         txn.execute_raw(backend.build(&insert)).await?;
     }
-    if !deliveries.is_empty() {
+    // One NOTIFY per transaction, and none when nothing waits for a claim.
+    if jobs
+        .iter()
+        .any(|j| j.wake && written.contains(&j.message.id))
+    {
         notify_workers(&txn)
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))?;

@@ -5,9 +5,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 
+use super::ClaimedDelivery;
 use super::group_commit::Rows;
 use super::{Page, PageRequest, StoreError, TenantScope, id_bound, json_text, paginate};
-use crate::domain::{DeliveryId, DeliveryStatus, MessageId, Trigger, parse_uid};
+use crate::domain::{DeliveryId, DeliveryStatus, MessageId, TenantId, Trigger, parse_uid};
+use crate::engine::HandOff;
 use crate::entities::{application, delivery, endpoint, message};
 
 /// A validated message to accept.
@@ -75,16 +77,29 @@ impl FanoutTarget {
     }
 }
 
+/// A message accepted: it and its deliveries are committed.
+pub struct Accepted {
+    pub message: message::Model,
+    /// Some of its deliveries wait in the queue for a claim (the rest, if any, were
+    /// handed to this process's engine): wake the workers.
+    pub queued: bool,
+}
+
 impl TenantScope<'_> {
     /// Stores the message and one delivery per matching endpoint in **one**
     /// transaction; the caller answers 202 only once this returns. Deliveries to a
     /// disabled endpoint are stored as failed, unattempted, so that re-enabling it and
     /// recovering delivers what it missed.
+    ///
+    /// With `hand_off` (this process runs the engine), a delivery whose endpoint has a
+    /// free slot is written already leased to the engine and started once the
+    /// transaction commits (`engine/hand_off.rs`); the others are queued.
     pub async fn accept_message(
         &self,
         app: &application::Model,
         new: NewMessage,
-    ) -> Result<message::Model, StoreError> {
+        hand_off: Option<&HandOff>,
+    ) -> Result<Accepted, StoreError> {
         // The hot read of every accept: from the cache when warm.
         let key = crate::cache::keys::fanout(self.tenant_id.as_str(), &app.id);
         let endpoints: Vec<FanoutTarget> = self
@@ -103,16 +118,47 @@ impl TenantScope<'_> {
             })
             .await?;
         let msg = self.message_row(app, new);
-        let deliveries = endpoints
+        let targets: Vec<&FanoutTarget> = endpoints
             .iter()
             .filter(|ep| ep.wants(&msg.event_type, channels_of(&msg).as_deref()))
+            .collect();
+        let reservation = hand_off.map(|h| {
+            h.reserve(
+                targets
+                    .iter()
+                    .filter(|ep| !ep.disabled)
+                    .map(|ep| ep.id.as_str()),
+            )
+        });
+        let mut started = Vec::new();
+        let mut queued = false;
+        let deliveries = targets
+            .iter()
             .map(|ep| {
-                let status = if ep.disabled {
-                    DeliveryStatus::Fail
-                } else {
-                    DeliveryStatus::Pending
+                if ep.disabled {
+                    return self.delivery_row(
+                        &msg,
+                        &ep.id,
+                        Trigger::Scheduled,
+                        DeliveryStatus::Fail,
+                    );
+                }
+                let lease = reservation.as_ref().and_then(|r| r.lease_for(&ep.id));
+                let Some((token, until)) = lease else {
+                    queued = true;
+                    return self.delivery_row(
+                        &msg,
+                        &ep.id,
+                        Trigger::Scheduled,
+                        DeliveryStatus::Pending,
+                    );
                 };
-                self.delivery_row(&msg, &ep.id, Trigger::Scheduled, status)
+                let mut row =
+                    self.delivery_row(&msg, &ep.id, Trigger::Scheduled, DeliveryStatus::Sending);
+                row.lease_owner = Some(token.to_string());
+                row.lease_until = Some(until);
+                started.push(started_delivery(&row, token));
+                row
             })
             .collect();
         // Shares a transaction with concurrent accepts (group commit); returns once
@@ -122,12 +168,19 @@ impl TenantScope<'_> {
             .write(Rows {
                 message: msg.clone(),
                 deliveries,
+                wake: queued,
             })
             .await?;
         if !written {
             return Err(StoreError::Conflict(EVENT_ID_TAKEN));
         }
-        Ok(msg)
+        if let Some(reservation) = reservation {
+            reservation.start(&msg, started);
+        }
+        Ok(Accepted {
+            message: msg,
+            queued,
+        })
     }
 
     /// A message delivered to one endpoint only (send-example).
@@ -304,4 +357,19 @@ fn channels_of(msg: &message::Model) -> Option<Vec<String>> {
     msg.channels
         .as_deref()
         .map(|text| json_text::from_text(Some(text)))
+}
+
+/// A delivery written leased to this process's engine, as the engine holds it.
+fn started_delivery(row: &delivery::Model, lease: &str) -> ClaimedDelivery {
+    ClaimedDelivery {
+        id: row.id.clone(),
+        tenant_id: TenantId(row.tenant_id.clone()),
+        app_id: row.app_id.clone(),
+        message_id: row.message_id.clone(),
+        endpoint_id: row.endpoint_id.clone(),
+        attempt_count: row.attempt_count,
+        trigger: row.trigger,
+        lease: lease.to_string(),
+        context: None,
+    }
 }

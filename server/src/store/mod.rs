@@ -49,7 +49,7 @@ pub use endpoints::{EndpointFields, EndpointPatch, EndpointStats};
 pub use event_types::{EventTypeFields, EventTypePatch};
 pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use json_text::from_text;
-pub use messages::{MessageFilter, NewMessage};
+pub use messages::{Accepted, MessageFilter, NewMessage};
 pub use pagination::{Cursor, Order, Page, PageRequest, id_bound, page_query};
 pub use queue::{AttemptRecord, ClaimedDelivery, NextStep};
 pub use queue_depth::QueueDepth;
@@ -93,6 +93,7 @@ pub struct Store {
     cache: Cache,
     commits: group_commit::GroupCommit,
     recorder: record::AttemptRecorder,
+    new_contexts: context::NewContexts,
 }
 
 impl std::fmt::Debug for Store {
@@ -112,11 +113,13 @@ impl Store {
     pub fn with_cache(db: DatabaseConnection, cache: Cache) -> Self {
         let commits = group_commit::GroupCommit::spawn(db.clone());
         let recorder = record::AttemptRecorder::spawn(db.clone());
+        let new_contexts = context::spawn_new_contexts(db.clone());
         Self {
             db,
             cache,
             commits,
             recorder,
+            new_contexts,
         }
     }
 

@@ -12,6 +12,7 @@ mod dashboard_isolation;
 mod dashboard_security;
 mod delivery;
 mod delivery_fairness;
+mod delivery_hand_off;
 mod delivery_outbox;
 mod delivery_settings;
 mod delivery_support;

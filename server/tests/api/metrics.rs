@@ -7,13 +7,13 @@ use crate::helpers::TestApp;
 use crate::receiver::{Reply, TestReceiver};
 
 /// The value of one series (`name{labels}` exactly as rendered).
-fn sample(text: &str, series: &str) -> f64 {
+pub fn sample(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
         .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
 }
 
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let res = app.get("/metrics", None).await;
     assert_eq!(res.status(), 200);
     assert!(

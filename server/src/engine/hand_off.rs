@@ -1,0 +1,142 @@
+//! Hand-off at accept: a new message's deliveries start the moment its transaction
+//! commits, without a round through the queue.
+//!
+//! When this process runs the engine and an endpoint has room (fewer requests in
+//! flight than its cap, and a global slot, which is taken), `POST /msg` writes the
+//! delivery already leased to this engine (`status = sending`, `lease_owner`,
+//! `lease_until`) in the message's own transaction. Once that commits, the delivery is
+//! handed to the engine in memory: no `NOTIFY`, no wake-up, no claim and no lease
+//! `UPDATE` — the delivery row is written twice (insert, outcome) instead of three
+//! times, and the accept→arrival path is the commit plus the request.
+//!
+//! **Nothing is held only in memory:** a handed-off delivery is a leased row like any
+//! claimed one. If the process dies before or during the attempt, the lease expires and
+//! any worker's claim takes it (the expired-lease pass). An endpoint without a free
+//! slot gets a pending row and goes through the claim as before, so an endpoint at its
+//! cap (a hanging one) never collects work in memory, and the fair claim still orders
+//! everything that has to wait.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::{Engine, waiting::Admit};
+use crate::{entities::message, store::ClaimedDelivery};
+
+/// This process's engine, as the accepting side sees it.
+#[derive(Clone)]
+pub struct HandOff {
+    engine: Engine,
+}
+
+/// The global slots taken for one message's deliveries, by endpoint id, and the lease
+/// its rows are written with. Dropped unused (the transaction failed, the eventId was
+/// taken), it gives the slots back.
+///
+/// Only the global slot is held through the commit: an endpoint's own slots go to
+/// requests actually being sent (holding one through a commit would idle it, which
+/// at a thousand messages a second to one endpoint halved what it got). An endpoint
+/// that filled up meanwhile has its hand-off wait in the process like a claimed
+/// delivery (`waiting.rs`); that is bounded by the accepts in flight.
+pub struct Reservation {
+    engine: Engine,
+    token: String,
+    until: DateTime<Utc>,
+    seats: HashMap<String, OwnedSemaphorePermit>,
+}
+
+impl HandOff {
+    pub(super) fn new(engine: Engine) -> Self {
+        Self { engine }
+    }
+
+    /// Takes a global slot for each endpoint that has room right now (never waits).
+    /// Endpoints without are left to the queue.
+    pub fn reserve<'a>(&self, endpoint_ids: impl IntoIterator<Item = &'a str>) -> Reservation {
+        let engine = &self.engine;
+        let mut seats = HashMap::new();
+        if !engine.is_stopping() {
+            for endpoint_id in endpoint_ids {
+                if !engine.isolation.has_room(endpoint_id) {
+                    continue;
+                }
+                let Ok(permit) = engine.slots.clone().try_acquire_owned() else {
+                    break;
+                };
+                seats.insert(endpoint_id.to_string(), permit);
+            }
+        }
+        let now = Utc::now();
+        Reservation {
+            token: engine.lease_token(),
+            until: now + engine.lease_length(),
+            seats,
+            engine: engine.clone(),
+        }
+    }
+}
+
+impl Reservation {
+    /// The lease to write a delivery to `endpoint_id` with, when it has a slot.
+    pub fn lease_for(&self, endpoint_id: &str) -> Option<(&str, DateTime<Utc>)> {
+        self.seats
+            .contains_key(endpoint_id)
+            .then_some((self.token.as_str(), self.until))
+    }
+
+    /// The deliveries written with this reservation's lease have committed: start
+    /// them. Reads their context (the endpoints and secrets), then runs each with the
+    /// global slot taken for it, in a task of its own; the caller does not wait.
+    pub fn start(mut self, message: &message::Model, jobs: Vec<ClaimedDelivery>) {
+        let seats = std::mem::take(&mut self.seats);
+        let engine = self.engine.clone();
+        let message = message.clone();
+        tokio::spawn(async move {
+            let mut seats = seats;
+            let count = jobs.len();
+            let jobs = match engine.store.load_new_contexts(jobs, message).await {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    // Nothing is lost: the rows keep their lease until it runs out,
+                    // then any worker claims them.
+                    tracing::warn!(error = %e, count, "could not start accepted deliveries; their leases will expire");
+                    drop(seats);
+                    engine.room.notify_one();
+                    return;
+                }
+            };
+            engine
+                .metrics
+                .started_at_accept
+                .fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            for job in jobs {
+                let Some(permit) = seats.remove(&job.endpoint_id) else {
+                    continue;
+                };
+                // The endpoint filled up since the reservation: it waits for a slot
+                // (`waiting.rs`) and its global slot goes back.
+                if let Admit::Run(job, slot) = engine.waiting.admit(&engine.isolation, job) {
+                    tokio::spawn(engine.clone().serve(job, slot, permit));
+                }
+            }
+        });
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if !self.seats.is_empty() {
+            // Slots came back without being used: the claim loop may be waiting for room.
+            self.seats.clear();
+            self.engine.room.notify_one();
+        }
+    }
+}
+
+impl Engine {
+    /// The accepting side's handle on this engine.
+    pub fn hand_off(&self) -> HandOff {
+        HandOff::new(self.clone())
+    }
+}
