@@ -28,6 +28,10 @@ use crate::{entities::message, store::ClaimedDelivery};
 #[derive(Clone)]
 pub struct HandOff {
     engine: Engine,
+    /// The engine's runtime. Request handlers run on actix's worker runtimes, which
+    /// stop with the HTTP server, before the engine's graceful shutdown: an attempt
+    /// spawned there would be dropped mid-flight instead of finished and recorded.
+    runtime: tokio::runtime::Handle,
 }
 
 /// The global slots taken for one message's deliveries, by endpoint id, and the lease
@@ -41,14 +45,19 @@ pub struct HandOff {
 /// delivery (`waiting.rs`); that is bounded by the accepts in flight.
 pub struct Reservation {
     engine: Engine,
+    runtime: tokio::runtime::Handle,
     token: String,
     until: DateTime<Utc>,
     seats: HashMap<String, OwnedSemaphorePermit>,
 }
 
 impl HandOff {
+    /// Call on the engine's runtime.
     pub(super) fn new(engine: Engine) -> Self {
-        Self { engine }
+        Self {
+            engine,
+            runtime: tokio::runtime::Handle::current(),
+        }
     }
 
     /// Takes a global slot for each endpoint that has room right now (never waits).
@@ -73,6 +82,7 @@ impl HandOff {
             until: now + engine.lease_length(),
             seats,
             engine: engine.clone(),
+            runtime: self.runtime.clone(),
         }
     }
 }
@@ -92,7 +102,8 @@ impl Reservation {
         let seats = std::mem::take(&mut self.seats);
         let engine = self.engine.clone();
         let message = message.clone();
-        tokio::spawn(async move {
+        let runtime = self.runtime.clone();
+        self.runtime.spawn(async move {
             let mut seats = seats;
             let count = jobs.len();
             let jobs = match engine.store.load_new_contexts(jobs, message).await {
@@ -117,7 +128,7 @@ impl Reservation {
                 // The endpoint filled up since the reservation: it waits for a slot
                 // (`waiting.rs`) and its global slot goes back.
                 if let Admit::Run(job, slot) = engine.waiting.admit(&engine.isolation, job) {
-                    tokio::spawn(engine.clone().serve(job, slot, permit));
+                    runtime.spawn(engine.clone().serve(job, slot, permit));
                 }
             }
         });
@@ -135,7 +146,7 @@ impl Drop for Reservation {
 }
 
 impl Engine {
-    /// The accepting side's handle on this engine.
+    /// The accepting side's handle on this engine. Call on the engine's runtime.
     pub fn hand_off(&self) -> HandOff {
         HandOff::new(self.clone())
     }
