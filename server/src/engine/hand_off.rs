@@ -11,10 +11,10 @@
 //!
 //! **Nothing is held only in memory:** a handed-off delivery is a leased row like any
 //! claimed one. If the process dies before or during the attempt, the lease expires and
-//! any worker's claim takes it (the expired-lease pass). An endpoint without a free
-//! slot gets a pending row and goes through the claim as before, so an endpoint at its
-//! cap (a hanging one) never collects work in memory, and the fair claim still orders
-//! everything that has to wait.
+//! any worker's claim takes it (the expired-lease pass). An endpoint at its cap (a
+//! hanging one) gets pending rows and goes through the claim as before, so it collects
+//! in memory at most the hand-offs of accepts already in flight when it filled up, and
+//! the fair claim still orders everything that has to wait.
 
 use std::collections::HashMap;
 
@@ -102,7 +102,7 @@ impl Reservation {
         let seats = std::mem::take(&mut self.seats);
         let engine = self.engine.clone();
         let message = message.clone();
-        let runtime = self.runtime.clone();
+        // On the engine's runtime; what this task spawns stays there.
         self.runtime.spawn(async move {
             let mut seats = seats;
             let count = jobs.len();
@@ -128,7 +128,7 @@ impl Reservation {
                 // The endpoint filled up since the reservation: it waits for a slot
                 // (`waiting.rs`) and its global slot goes back.
                 if let Admit::Run(job, slot) = engine.waiting.admit(&engine.isolation, job) {
-                    runtime.spawn(engine.clone().serve(job, slot, permit));
+                    tokio::spawn(engine.clone().serve(job, slot, permit));
                 }
             }
         });

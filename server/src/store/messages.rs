@@ -135,29 +135,22 @@ impl TenantScope<'_> {
         let deliveries = targets
             .iter()
             .map(|ep| {
-                if ep.disabled {
-                    return self.delivery_row(
-                        &msg,
-                        &ep.id,
-                        Trigger::Scheduled,
-                        DeliveryStatus::Fail,
-                    );
-                }
-                let lease = reservation.as_ref().and_then(|r| r.lease_for(&ep.id));
-                let Some((token, until)) = lease else {
-                    queued = true;
-                    return self.delivery_row(
-                        &msg,
-                        &ep.id,
-                        Trigger::Scheduled,
-                        DeliveryStatus::Pending,
-                    );
+                let lease = match &reservation {
+                    Some(r) if !ep.disabled => r.lease_for(&ep.id),
+                    _ => None,
                 };
-                let mut row =
-                    self.delivery_row(&msg, &ep.id, Trigger::Scheduled, DeliveryStatus::Sending);
-                row.lease_owner = Some(token.to_string());
-                row.lease_until = Some(until);
-                started.push(started_delivery(&row, token));
+                let status = match lease {
+                    _ if ep.disabled => DeliveryStatus::Fail,
+                    Some(_) => DeliveryStatus::Sending,
+                    None => DeliveryStatus::Pending,
+                };
+                queued |= status == DeliveryStatus::Pending;
+                let mut row = self.delivery_row(&msg, &ep.id, Trigger::Scheduled, status);
+                if let Some((token, until)) = lease {
+                    row.lease_owner = Some(token.to_string());
+                    row.lease_until = Some(until);
+                    started.push(started_delivery(&row, token));
+                }
                 row
             })
             .collect();
