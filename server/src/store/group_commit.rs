@@ -2,8 +2,8 @@
 //!
 //! A handler hands its message and delivery rows to the committer (`batcher.rs`) and
 //! waits; a batch (up to [`MAX_BATCH`] messages) is written with one multi-row
-//! `INSERT` per table and one `NOTIFY`, and each handler is answered only once it
-//! committed. **A 202 still means committed**, and a failed transaction fails every
+//! `INSERT` per table and one wake-up — on PostgreSQL all of it in one statement
+//! ([`one_statement`]) — and each handler is answered only once it committed. **A 202 still means committed**, and a failed transaction fails every
 //! request in it (each client sees an error and may retry; nothing is half-written).
 //! A duplicate
 //! `eventId` only skips its own row (`ON CONFLICT DO NOTHING … RETURNING id`), so one
@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityName, Statement, TransactionTrait,
     Value,
-    sea_query::{Expr, OnConflict, Query, SimpleExpr},
+    sea_query::{Alias, Expr, OnConflict, Query},
 };
 
 use super::{StoreError, batcher::Batcher, messages::notify_workers};
@@ -76,33 +76,12 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     let txn = db.begin().await?;
     let mut insert = Query::insert()
         .into_table(message::Entity.table_ref())
-        .columns([
-            message::Column::Id,
-            message::Column::TenantId,
-            message::Column::AppId,
-            message::Column::EventType,
-            message::Column::EventId,
-            message::Column::Channels,
-            message::Column::Tags,
-            message::Column::Payload,
-            message::Column::CreatedAt,
-        ])
+        .columns(MESSAGE_COLUMNS.map(Alias::new))
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .returning_col(message::Column::Id)
         .to_owned();
     for job in jobs {
-        let m = &job.message;
-        insert.values_panic([
-            val(m.id.clone()),
-            val(m.tenant_id.clone()),
-            val(m.app_id.clone()),
-            val(m.event_type.clone()),
-            val(m.event_id.clone()),
-            val(m.channels.clone()),
-            val(m.tags.clone()),
-            val(m.payload.clone()),
-            val(m.created_at),
-        ]);
+        insert.values_panic(message_values(&job.message).map(Expr::val));
     }
     let mut written = HashSet::with_capacity(jobs.len());
     for row in txn.query_all_raw(backend.build(&insert)).await? {
@@ -116,38 +95,10 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     for chunk in deliveries.chunks(DELIVERY_CHUNK) {
         let mut insert = Query::insert()
             .into_table(delivery::Entity.table_ref())
-            .columns([
-                delivery::Column::Id,
-                delivery::Column::TenantId,
-                delivery::Column::AppId,
-                delivery::Column::MessageId,
-                delivery::Column::EndpointId,
-                delivery::Column::Status,
-                delivery::Column::Trigger,
-                delivery::Column::AttemptCount,
-                delivery::Column::NextAttemptAt,
-                delivery::Column::LeaseOwner,
-                delivery::Column::LeaseUntil,
-                delivery::Column::CreatedAt,
-                delivery::Column::UpdatedAt,
-            ])
+            .columns(DELIVERY_COLUMNS.map(Alias::new))
             .to_owned();
         for d in chunk {
-            insert.values_panic([
-                val(d.id.clone()),
-                val(d.tenant_id.clone()),
-                val(d.app_id.clone()),
-                val(d.message_id.clone()),
-                val(d.endpoint_id.clone()),
-                val(d.status),
-                val(d.trigger),
-                val(d.attempt_count),
-                val(d.next_attempt_at),
-                val(d.lease_owner.clone()),
-                val(d.lease_until),
-                val(d.created_at),
-                val(d.updated_at),
-            ]);
+            insert.values_panic(delivery_values(d).map(Expr::val));
         }
         txn.execute_raw(backend.build(&insert)).await?;
     }
@@ -212,40 +163,9 @@ fn one_statement(jobs: &[Rows]) -> Option<Statement> {
     let mut messages = Vec::with_capacity(jobs.len());
     let mut delivery_rows = Vec::with_capacity(deliveries);
     for job in jobs {
-        let m = &job.message;
-        messages.push(placeholders(
-            &mut values,
-            [
-                m.id.clone().into(),
-                m.tenant_id.clone().into(),
-                m.app_id.clone().into(),
-                m.event_type.clone().into(),
-                m.event_id.clone().into(),
-                m.channels.clone().into(),
-                m.tags.clone().into(),
-                m.payload.clone().into(),
-                m.created_at.into(),
-            ],
-        ));
+        messages.push(placeholders(&mut values, message_values(&job.message)));
         for d in &job.deliveries {
-            delivery_rows.push(placeholders(
-                &mut values,
-                [
-                    d.id.clone().into(),
-                    d.tenant_id.clone().into(),
-                    d.app_id.clone().into(),
-                    d.message_id.clone().into(),
-                    d.endpoint_id.clone().into(),
-                    d.status.into(),
-                    d.trigger.into(),
-                    d.attempt_count.into(),
-                    d.next_attempt_at.into(),
-                    d.lease_owner.clone().into(),
-                    d.lease_until.into(),
-                    d.created_at.into(),
-                    d.updated_at.into(),
-                ],
-            ));
+            delivery_rows.push(placeholders(&mut values, delivery_values(d)));
         }
     }
     let message_columns = quoted(&MESSAGE_COLUMNS);
@@ -295,6 +215,36 @@ fn quoted(columns: &[&str]) -> String {
         .join(", ")
 }
 
-fn val(v: impl Into<sea_orm::Value>) -> SimpleExpr {
-    Expr::val(v)
+/// A message row's values, in [`MESSAGE_COLUMNS`] order (both write paths).
+fn message_values(m: &message::Model) -> [Value; 9] {
+    [
+        m.id.clone().into(),
+        m.tenant_id.clone().into(),
+        m.app_id.clone().into(),
+        m.event_type.clone().into(),
+        m.event_id.clone().into(),
+        m.channels.clone().into(),
+        m.tags.clone().into(),
+        m.payload.clone().into(),
+        m.created_at.into(),
+    ]
+}
+
+/// A delivery row's values, in [`DELIVERY_COLUMNS`] order (both write paths).
+fn delivery_values(d: &delivery::Model) -> [Value; 13] {
+    [
+        d.id.clone().into(),
+        d.tenant_id.clone().into(),
+        d.app_id.clone().into(),
+        d.message_id.clone().into(),
+        d.endpoint_id.clone().into(),
+        d.status.into(),
+        d.trigger.into(),
+        d.attempt_count.into(),
+        d.next_attempt_at.into(),
+        d.lease_owner.clone().into(),
+        d.lease_until.into(),
+        d.created_at.into(),
+        d.updated_at.into(),
+    ]
 }
