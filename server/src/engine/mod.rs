@@ -40,6 +40,10 @@ pub use crate::store::FAILING_THRESHOLD;
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// How often an idle worker looks for due retries without being woken.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How often a claim also takes deliveries whose lease expired (a worker died or
+/// stalled): a delay of this much on top of the lease, against a costly pass in every
+/// claim.
+const RESCUE_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct Engine {
@@ -146,6 +150,8 @@ impl Engine {
         tracing::info!(worker = %self.worker_id, "delivery engine started");
         // The endpoints skipped by the last claim, when it came back short.
         let mut short: Option<Vec<String>> = None;
+        // When this loop last looked for expired leases (see `Store::claim_due`).
+        let mut rescued_at: Option<std::time::Instant> = None;
         while !self.is_stopping() {
             let free = self.slots.available_permits();
             let full = self.waiting.full_endpoints(&self.isolation);
@@ -161,9 +167,19 @@ impl Engine {
                 }
                 continue;
             }
+            let rescue = rescued_at.is_none_or(|at| at.elapsed() >= RESCUE_INTERVAL);
+            if rescue {
+                rescued_at = Some(std::time::Instant::now());
+            }
             let claimed = match self
                 .store
-                .claim_deliveries(&self.worker_id, self.lease_length(), free as u64, &full)
+                .claim_due(
+                    &self.worker_id,
+                    self.lease_length(),
+                    free as u64,
+                    &full,
+                    rescue,
+                )
                 .await
             {
                 Ok(claimed) => claimed,

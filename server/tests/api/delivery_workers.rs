@@ -93,8 +93,10 @@ async fn an_endpoints_throttle_rate_spaces_its_deliveries() {
 }
 
 /// A worker "crashed" holding a lease: the row is `sending`, leased to a worker that is
-/// gone, the lease expired. Another worker takes it again.
-async fn crashed_lease_is_taken_again(backend: Backend) {
+/// gone, its lease running out `expires_in` from now (negative: already expired).
+/// Another worker takes it again once it has — also when that happens while the
+/// worker runs, not only at its start.
+async fn crashed_lease_is_taken_again(backend: Backend, expires_in: chrono::Duration) {
     let api_only = engine_app(backend, &[("HOOKRELAY_ROLE", "api")]).await;
     let receiver = TestReceiver::start().await;
     receiver.always(Reply::status(200));
@@ -116,12 +118,12 @@ async fn crashed_lease_is_taken_again(backend: Backend) {
             "UPDATE delivery SET status = 3, lease_owner = 'worker_dead', lease_until = ? WHERE message_id = ?"
         }
     };
-    let expired = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let lease_until = chrono::Utc::now() + expires_in;
     use sea_orm::ConnectionTrait;
     db.execute_raw(sea_orm::Statement::from_sql_and_values(
         backend,
         sql,
-        [expired.into(), msg.clone().into()],
+        [lease_until.into(), msg.clone().into()],
     ))
     .await
     .unwrap();
@@ -129,6 +131,10 @@ async fn crashed_lease_is_taken_again(backend: Backend) {
         .spawn_sharing(&[("HOOKRELAY_ROLE", "worker")])
         .await;
     let got = receiver.wait_for(1).await;
+    assert!(
+        chrono::Utc::now() >= lease_until,
+        "sent before the dead worker's lease ran out"
+    );
     assert_eq!(
         got[0].header("webhook-id"),
         Some(msg.as_str()),
@@ -139,12 +145,24 @@ async fn crashed_lease_is_taken_again(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crashed_workers_delivery_is_taken_again_sqlite() {
-    crashed_lease_is_taken_again(Backend::Sqlite).await;
+    crashed_lease_is_taken_again(Backend::Sqlite, chrono::Duration::seconds(-5)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crashed_workers_delivery_is_taken_again_postgres() {
-    crashed_lease_is_taken_again(Backend::Postgres).await;
+    crashed_lease_is_taken_again(Backend::Postgres, chrono::Duration::seconds(-5)).await;
+}
+
+/// The lease runs out while the worker is already running (its expired-lease pass
+/// runs about once a second, not only when it starts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_that_runs_out_while_a_worker_runs_is_taken_sqlite() {
+    crashed_lease_is_taken_again(Backend::Sqlite, chrono::Duration::seconds(3)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_that_runs_out_while_a_worker_runs_is_taken_postgres() {
+    crashed_lease_is_taken_again(Backend::Postgres, chrono::Duration::seconds(3)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
