@@ -150,7 +150,7 @@ impl Engine {
         tracing::info!(worker = %self.worker_id, "delivery engine started");
         // The endpoints skipped by the last claim, when it came back short.
         let mut short: Option<Vec<String>> = None;
-        // When this loop last looked for expired leases (see `Store::claim_due`).
+        // When this loop last looked for expired leases (see `Store::claim_deliveries`).
         let mut rescued_at: Option<std::time::Instant> = None;
         while !self.is_stopping() {
             let free = self.slots.available_permits();
@@ -173,7 +173,7 @@ impl Engine {
             }
             let claimed = match self
                 .store
-                .claim_due(
+                .claim_deliveries(
                     &self.worker_id,
                     self.lease_length(),
                     free as u64,

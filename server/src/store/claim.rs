@@ -38,27 +38,16 @@ struct Lease<'a> {
 }
 
 impl Store {
-    /// Leases up to `limit` due deliveries (pending and due, or sending with an
-    /// expired lease) to `worker` until `now + lease`, each with what its attempt
-    /// reads (`context.rs`).
+    /// Leases up to `limit` due deliveries (pending and due, and, when
+    /// `rescue_expired`, sending with an expired lease) to `worker` until
+    /// `now + lease`, each with what its attempt reads (`context.rs`).
+    ///
+    /// The engine asks for expired leases about once a second rather than in every
+    /// claim: leases expire only when a worker died or stalled, and on PostgreSQL that
+    /// pass reads every row version its index still holds for rows leased and since
+    /// finished — tens of milliseconds per claim during a drain, more the longer
+    /// since the table was last vacuumed.
     pub async fn claim_deliveries(
-        &self,
-        worker: &str,
-        lease: Duration,
-        limit: u64,
-        busy_endpoints: &[String],
-    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        self.claim_due(worker, lease, limit, busy_endpoints, true)
-            .await
-    }
-
-    /// [`Self::claim_deliveries`], with the expired-lease pass only when
-    /// `rescue_expired`. The engine runs that pass about once a second rather than in
-    /// every claim: leases expire only when a worker died or stalled, and on
-    /// PostgreSQL the pass reads every row version its index still holds for rows
-    /// leased and since finished — tens of milliseconds per claim during a drain,
-    /// more the longer since the table was last vacuumed.
-    pub async fn claim_due(
         &self,
         worker: &str,
         lease: Duration,

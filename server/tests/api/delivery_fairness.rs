@@ -27,7 +27,7 @@ async fn flood_then_one(backend: Backend) {
     let lease = chrono::Duration::seconds(60);
     let claimed = app
         .store
-        .claim_deliveries("worker_a", lease, 8, &[])
+        .claim_deliveries("worker_a", lease, 8, &[], true)
         .await
         .unwrap();
     assert_eq!(
@@ -57,7 +57,7 @@ async fn flood_then_one(backend: Backend) {
     loop {
         let more = app
             .store
-            .claim_deliveries("worker_b", lease, 8, &[])
+            .claim_deliveries("worker_b", lease, 8, &[], true)
             .await
             .unwrap();
         if more.is_empty() {

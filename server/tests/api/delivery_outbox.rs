@@ -165,7 +165,7 @@ async fn one_batch_recovers_every_endpoint_once(backend: Backend) {
         let lease = chrono::Duration::seconds(60);
         let jobs = app
             .store
-            .claim_deliveries("worker_batch", lease, 10, &[])
+            .claim_deliveries("worker_batch", lease, 10, &[], true)
             .await
             .unwrap();
         assert_eq!(jobs.len(), 3, "one delivery per endpoint");

@@ -258,14 +258,14 @@ async fn a_stale_claim_cannot_overwrite_a_newer_one() {
     let lease = chrono::Duration::milliseconds(1);
     let first = app
         .store
-        .claim_deliveries("worker_x", lease, 10, &[])
+        .claim_deliveries("worker_x", lease, 10, &[], true)
         .await
         .unwrap()
         .remove(0);
     tokio::time::sleep(Duration::from_millis(20)).await;
     let second = app
         .store
-        .claim_deliveries("worker_x", chrono::Duration::seconds(60), 10, &[])
+        .claim_deliveries("worker_x", chrono::Duration::seconds(60), 10, &[], true)
         .await
         .unwrap()
         .remove(0);
