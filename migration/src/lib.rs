@@ -12,6 +12,7 @@ mod m20261124_000004_tenant_settings_fair_claim;
 mod m20261124_000005_alerts;
 mod m20261124_000006_dashboard_sessions;
 mod m20261125_000007_hot_path_indexes;
+mod m20261125_000008_endpoint_pending_index;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_alerts::Migration),
             Box::new(m20261124_000006_dashboard_sessions::Migration),
             Box::new(m20261125_000007_hot_path_indexes::Migration),
+            Box::new(m20261125_000008_endpoint_pending_index::Migration),
         ]
     }
 }

@@ -13,7 +13,12 @@
 //! 3. **fill pass**: when a tenant had more than its share and slots are left, the
 //!    earliest due rows of anyone, so a single busy tenant still gets full throughput.
 //!
-//! Endpoints at their concurrency cap (`busy`) are skipped by every pass.
+//! Endpoints at their concurrency cap (`busy`) are skipped by every pass. When there
+//! are some, passes 2 and 3 are one statement that asks every other endpoint for its
+//! earliest due rows (`idx_delivery_endpoint_pending`) and ranks them as the two passes
+//! would: walking a tenant's rows in due order and filtering the busy endpoints out
+//! would read the whole backlog of a busy endpoint on every claim — the very endpoint
+//! that has one, being at its cap.
 //!
 //! Statuses are literals in the SQL (`status = 1` pending, `status = 3` sending): the
 //! indexes the passes walk are partial (`WHERE status = 1`, `WHERE status = 3`: they
@@ -34,6 +39,7 @@ struct Lease<'a> {
     token: &'a str,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
+    /// `AND endpoint_id NOT IN (…)`, empty when no endpoint is busy.
     not_busy: &'a str,
 }
 
@@ -59,7 +65,11 @@ impl Store {
         // A token per claim, not per worker: the same process claiming the row again
         // after a lease ran out holds a different token.
         let token = format!("{worker}.{}", ulid::Ulid::generate());
-        let not_busy = not_busy_clause(busy_endpoints);
+        let busy = busy_list(busy_endpoints);
+        let not_busy = busy
+            .as_ref()
+            .map(|ids| format!("AND endpoint_id NOT IN ({ids})"))
+            .unwrap_or_default();
         let lease = Lease {
             token: &token,
             now,
@@ -77,6 +87,13 @@ impl Store {
         }
         // A quarter of a claim each: a flood takes at most that of the fair pass.
         let per_tenant = (left / 4).max(1);
+        if let Some(busy) = busy {
+            let backend = self.db.get_database_backend();
+            let pick = around_busy_pick(backend, &busy, left, per_tenant);
+            claimed.extend(self.lease_rows(&lease, &pick, vec![now.into()]).await?);
+            self.load_contexts(&mut claimed).await?;
+            return Ok(claimed);
+        }
         let fair = self.claim_fair(&lease, left, per_tenant).await?;
         let someone_had_more = tenants_at_share(&fair, per_tenant);
         claimed.extend(fair);
@@ -166,14 +183,17 @@ impl Store {
     }
 }
 
-/// The three passes' picks (expired leases, fair, fill) as a claim of 256 runs them
-/// with no endpoint busy; their one parameter is `now`, numbered 4. For query-plan
-/// tests: the SQL the engine runs, not a copy.
-pub fn claim_picks(backend: DbBackend) -> [String; 3] {
+/// The passes' picks as a claim of 256 runs them: expired leases, fair and fill with
+/// no endpoint busy, and fair and fill in one with `busy_endpoint` at its cap. Their
+/// one parameter is `now`, numbered 4. For query-plan tests: the SQL the engine runs,
+/// not a copy.
+pub fn claim_picks(backend: DbBackend, busy_endpoint: &str) -> [String; 4] {
+    let busy = busy_list(&[busy_endpoint.to_string()]).expect("a well-formed endpoint id");
     [
         expired_pick(backend, "", 256),
         fair_pick(backend, "", 256, 64),
         earliest_pick(backend, "", 192),
+        around_busy_pick(backend, &busy, 256, 64),
     ]
 }
 
@@ -215,6 +235,43 @@ fn earliest_pick(backend: DbBackend, not_busy: &str, limit: u64) -> String {
     )
 }
 
+/// The fair and fill passes in one, for a claim that skips `busy` endpoints: each other
+/// endpoint's earliest `limit` due rows, ranked within their tenant; first every
+/// tenant's `per_tenant` earliest (the fair pass), then the earliest of the rest (the
+/// fill). A busy endpoint's rows are never read: endpoints are skipped by id, before
+/// their rows are looked up.
+///
+/// Per claim this reads one index probe per endpoint and at most `limit` rows per
+/// endpoint with due rows — like the tenant-by-tenant fair pass, it grows with what is
+/// configured, not with what has been delivered.
+fn around_busy_pick(backend: DbBackend, busy: &str, limit: u64, per_tenant: u64) -> String {
+    let due = format!(
+        "SELECT id, tenant_id, next_attempt_at FROM delivery \
+         WHERE endpoint_id = e.id AND status = 1 AND next_attempt_at <= {now} \
+         ORDER BY next_attempt_at LIMIT {limit}",
+        now = super::param(backend, 4),
+    );
+    let candidates = match backend {
+        DbBackend::Postgres => format!("endpoint e CROSS JOIN LATERAL ({due}) c"),
+        // No LATERAL: the same per-endpoint subquery, correlated in the join.
+        _ => format!("endpoint e JOIN delivery c ON c.id IN (SELECT id FROM ({due}))"),
+    };
+    let ranked = format!(
+        "SELECT id FROM (SELECT c.id, c.next_attempt_at, row_number() OVER \
+         (PARTITION BY c.tenant_id ORDER BY c.next_attempt_at) AS n \
+         FROM {candidates} WHERE e.id NOT IN ({busy})) r \
+         ORDER BY n > {per_tenant}, next_attempt_at LIMIT {limit}"
+    );
+    match backend {
+        // Ranked without locks; the rows are locked, still pending, as they are taken.
+        DbBackend::Postgres => format!(
+            "SELECT id FROM delivery WHERE id IN ({ranked}) AND status = 1 FOR UPDATE SKIP LOCKED"
+        ),
+        // One writer: nothing changes between the ranking and the lease.
+        _ => ranked,
+    }
+}
+
 fn skip_locked(backend: DbBackend) -> &'static str {
     match backend {
         DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -222,19 +279,16 @@ fn skip_locked(backend: DbBackend) -> &'static str {
     }
 }
 
-/// `AND endpoint_id NOT IN (…)` for endpoints at their cap. Ids are ours and checked
-/// to be well-formed before they are written into the statement.
-fn not_busy_clause(busy: &[String]) -> String {
+/// The quoted ids of endpoints at their cap, for `NOT IN (…)`; `None` when there are
+/// none. Ids are ours and checked to be well-formed before they are written into the
+/// statement.
+fn busy_list(busy: &[String]) -> Option<String> {
     let ids: Vec<String> = busy
         .iter()
         .filter(|id| EndpointId::parse(id).is_some())
         .map(|id| format!("'{id}'"))
         .collect();
-    if ids.is_empty() {
-        String::new()
-    } else {
-        format!("AND endpoint_id NOT IN ({})", ids.join(","))
-    }
+    (!ids.is_empty()).then(|| ids.join(","))
 }
 
 /// Whether some tenant got its whole share (it may have more waiting).

@@ -125,10 +125,10 @@ both_backends!(
     }
 );
 
-// The statements that find work: the claim's passes (`store::claim_picks`)
-// and the queue-depth counts. Each walks a partial index holding only pending or only
-// leased rows, not every delivery ever made — so a claim costs the same after a
-// hundred million deliveries as after ten.
+// The statements that find work: the claim's passes (`store::claim_picks`, with and
+// without an endpoint at its cap) and the queue-depth counts. Each walks a partial index
+// holding only pending or only leased rows, not every delivery ever made — so a claim
+// costs the same after a hundred million deliveries as after ten.
 both_backends!(
     the_queue_is_found_on_partial_indexes_of_pending_and_leased_rows,
     |app: TestApp| async move {
@@ -149,6 +149,7 @@ both_backends!(
                 .collect();
             for index in [
                 "idx_delivery_tenant_pending",
+                "idx_delivery_endpoint_pending",
                 "idx_delivery_pending",
                 "idx_delivery_leased",
             ] {
@@ -158,10 +159,14 @@ both_backends!(
         }
         let now = "'2026-01-01 00:00:00+00'";
         // The claim's own SQL, its `now` parameter written in.
-        let [expired, fair, fill] =
-            claim_picks(backend).map(|sql| sql.replace("$4", now).replace("?4", now));
+        let [expired, fair, fill, around_busy] =
+            claim_picks(backend, "ep_01M86VM62EW5X8WQ9TMQ5E4KVM")
+                .map(|sql| sql.replace("$4", now).replace("?4", now));
         let cases = vec![
             (fair, "idx_delivery_tenant_pending"),
+            // A busy endpoint's backlog is not read: each other endpoint is looked up
+            // on its own pending rows.
+            (around_busy, "idx_delivery_endpoint_pending"),
             (fill, "idx_delivery_pending"),
             (expired, "idx_delivery_leased"),
             (
