@@ -46,7 +46,7 @@ fn parse_args() -> anyhow::Result<Opts> {
         backends: vec![Backend::Postgres, Backend::Sqlite],
         runs: 3,
         quick: false,
-        attempts: 1_000_000,
+        attempts: 10_000_000,
         external: None,
         markdown: None,
     };
