@@ -4,10 +4,11 @@
 //! cargo build --release -p hookrelay -p bench
 //! target/release/bench [SCENARIO…] [--db sqlite|postgres|both] [--runs N] [--quick]
 //!                      [--attempts N] [--base-url URL --token TOKEN] [--markdown FILE]
+//!                      [--plot DIR]
 //! ```
 //!
 //! Scenarios: `ingest` (incl. memory), `drain`, `latency`, `fanout`, `noisy`, `pages`
-//! (delivery log at depth and every dashboard page); default all. Each starts
+//! (delivery log at depth and every dashboard page), `sweep` (the load curve); default all. Each starts
 //! hookrelay itself, a receiver answering 204 on 127.0.0.1, and its own load, and
 //! stops by itself. With `--base-url` and `--token` the load scenarios run against any
 //! Svix-API server instead. `--quick` shrinks every scenario (the CI smoke test).
@@ -36,9 +37,13 @@ pub struct Opts {
     pub attempts: u64,
     pub external: Option<(String, String)>,
     pub markdown: Option<String>,
+    /// A directory for plots (the sweep's SVG).
+    pub plot: Option<String>,
 }
 
-const ALL: &[&str] = &["ingest", "drain", "latency", "fanout", "noisy", "pages"];
+const ALL: &[&str] = &[
+    "ingest", "drain", "latency", "fanout", "noisy", "pages", "sweep",
+];
 
 fn parse_args() -> anyhow::Result<Opts> {
     let mut opts = Opts {
@@ -49,6 +54,7 @@ fn parse_args() -> anyhow::Result<Opts> {
         attempts: 10_000_000,
         external: None,
         markdown: None,
+        plot: None,
     };
     let (mut base, mut token) = (None, None);
     let mut args = std::env::args().skip(1);
@@ -72,6 +78,7 @@ fn parse_args() -> anyhow::Result<Opts> {
             "--base-url" => base = Some(value()?),
             "--token" => token = Some(value()?),
             "--markdown" => opts.markdown = Some(value()?),
+            "--plot" => opts.plot = Some(value()?),
             "-h" | "--help" => {
                 println!("{}", include_str!("usage.txt"));
                 std::process::exit(0);

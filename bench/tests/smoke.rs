@@ -25,6 +25,8 @@ fn every_scenario_runs_to_completion_on_both_databases() {
             "| noisy | TARGET | ratio crowded / alone |",
             "| pages | TARGET | page log, 1000 deep p99 |",
             "| pages | TARGET | page endpoint (24 h chart) p99 |",
+            "| sweep | TARGET | capacity, 32 connections |",
+            "| sweep | TARGET | e2e p99 at 90 % (",
         ] {
             let figure = figure.replace("TARGET", target);
             assert!(stdout.contains(&figure), "no {figure:?} in:\n{stdout}");

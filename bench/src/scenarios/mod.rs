@@ -7,6 +7,7 @@ mod ingest;
 mod latency;
 mod noisy;
 mod pages;
+mod sweep;
 
 use std::time::Duration;
 
@@ -123,6 +124,7 @@ pub async fn run(name: &str, opts: &Opts, rx: &Receiver) -> anyhow::Result<Vec<F
             "fanout" => fanout::run(opts, rx, &target).await?,
             "noisy" => noisy::run(opts, rx, &target).await?,
             "pages" => pages::run(opts, rx, &target).await?,
+            "sweep" => sweep::run(opts, rx, &target).await?,
             other => anyhow::bail!("no scenario {other}"),
         };
         for f in &found {
