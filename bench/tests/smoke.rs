@@ -1,14 +1,16 @@
 //! The harness itself works: every scenario, on SQLite and on PostgreSQL + Redis, in
 //! `--quick` mode against the debug build, finishes by itself and reports a figure
 //! for each target. (The figures of a debug build under test load mean nothing; the
-//! release figures are in BENCHMARKS.md.)
+//! release figures are in BENCHMARKS.md.) The sweep draws its plot.
 
 use std::process::Command;
 
 #[test]
 fn every_scenario_runs_to_completion_on_both_databases() {
+    let plots = tempfile::tempdir().expect("a directory for the plots");
     let out = Command::new(env!("CARGO_BIN_EXE_bench"))
-        .args(["--quick", "--runs", "1", "--db", "both", "all"])
+        .args(["--quick", "--runs", "1", "--db", "both", "all", "--plot"])
+        .arg(plots.path())
         .output()
         .expect("the bench binary runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -31,5 +33,13 @@ fn every_scenario_runs_to_completion_on_both_databases() {
             let figure = figure.replace("TARGET", target);
             assert!(stdout.contains(&figure), "no {figure:?} in:\n{stdout}");
         }
+        let plot = plots
+            .path()
+            .join(format!("sweep-{}.svg", target.replace('+', "-")));
+        let svg = std::fs::read_to_string(&plot).expect("the sweep's plot");
+        assert!(
+            svg.starts_with("<svg") && svg.matches("<polyline").count() == 3,
+            "{plot:?} is not the three-line plot:\n{svg}"
+        );
     }
 }
