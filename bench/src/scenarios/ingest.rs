@@ -16,12 +16,10 @@ const CONNECTIONS: usize = 32;
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
-    let (managed, tenant) = target.start("all").await?;
-    let api = &tenant.api;
-    let app = api.create_app("ingest").await?;
-    api.create_endpoint(&app, &format!("{}/ingest", rx.url))
+    let setup = target
+        .one_endpoint("all", "ingest", &format!("{}/ingest", rx.url))
         .await?;
-    let make = api.message_requests(&app, true);
+    let (managed, api, make) = (&setup.managed, &setup.tenant.api, setup.make.clone());
     let pid = managed.as_ref().and_then(|m| m.pid());
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle = pid.and_then(rss_mib).map(|(rss, _)| rss);
@@ -65,7 +63,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
             .runs(p99)
             .goal("≤ 20"),
     ];
-    drop(managed);
+    drop(setup);
     if matches!(target, Target::Managed(_)) {
         figures.push(accept_only(opts, target).await?);
     }
@@ -87,12 +85,10 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
 /// `POST /msg` throughput of a server that only accepts (`--role api`): the
 /// deliveries stay queued, no CPU goes to sending them.
 async fn accept_only(opts: &Opts, target: &Target) -> anyhow::Result<Figure> {
-    let (_managed, tenant) = target.start("api").await?;
-    let api = &tenant.api;
-    let app = api.create_app("ingest-api-only").await?;
-    api.create_endpoint(&app, "http://127.0.0.1:9/unused")
+    let setup = target
+        .one_endpoint("api", "ingest-api-only", "http://127.0.0.1:9/unused")
         .await?;
-    let make = api.message_requests(&app, true);
+    let make = setup.make.clone();
     load::closed_loop(CONNECTIONS, secs(opts, 2.0, 0.3), u64::MAX, make.clone()).await;
     let mut rate = vec![];
     for run in 0..opts.runs {

@@ -9,12 +9,10 @@ use crate::{Opts, load, receiver::Receiver, report::Figure, stats::Latency};
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
-    let (_managed, tenant) = target.start("all").await?;
-    let api = &tenant.api;
-    let app = api.create_app("latency").await?;
-    api.create_endpoint(&app, &format!("{}/latency", rx.url))
+    let setup = target
+        .one_endpoint("all", "latency", &format!("{}/latency", rx.url))
         .await?;
-    let make = api.message_requests(&app, true);
+    let make = setup.make.clone();
     // Warm up.
     rx.arrivals.reset();
     let warm = load::open_loop(100.0, Duration::from_millis(500), make.clone()).await;

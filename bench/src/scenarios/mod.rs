@@ -90,6 +90,34 @@ impl Tenant {
     }
 }
 
+/// What most scenarios measure against: a server started with `role`, a tenant on it,
+/// one application `name` with one endpoint at `endpoint_url`, and that
+/// application's timed message requests.
+pub struct OneEndpoint {
+    pub managed: Option<Managed>,
+    pub tenant: Tenant,
+    pub make: crate::load::MakeRequest,
+}
+
+impl Target {
+    pub async fn one_endpoint(
+        &self,
+        role: &str,
+        name: &str,
+        endpoint_url: &str,
+    ) -> anyhow::Result<OneEndpoint> {
+        let (managed, tenant) = self.start(role).await?;
+        let app = tenant.api.create_app(name).await?;
+        tenant.api.create_endpoint(&app, endpoint_url).await?;
+        let make = tenant.api.message_requests(&app, true);
+        Ok(OneEndpoint {
+            managed,
+            tenant,
+            make,
+        })
+    }
+}
+
 /// Durations: full runs, or the smoke test's.
 pub fn secs(opts: &Opts, full: f64, quick: f64) -> Duration {
     Duration::from_secs_f64(if opts.quick { quick } else { full })

@@ -31,12 +31,10 @@ struct Step {
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
-    let (_managed, tenant) = target.start("all").await?;
-    let api = &tenant.api;
-    let app = api.create_app("sweep").await?;
-    api.create_endpoint(&app, &format!("{}/sweep", rx.url))
+    let setup = target
+        .one_endpoint("all", "sweep", &format!("{}/sweep", rx.url))
         .await?;
-    let make = api.message_requests(&app, true);
+    let make = setup.make.clone();
     let window = secs(opts, 5.0, 0.5);
 
     // Warm up, then the capacity.
