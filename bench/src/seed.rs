@@ -86,9 +86,11 @@ impl Dialect {
     fn timestamp(&self, us: &str) -> String {
         match self.backend {
             DbBackend::Postgres => format!("to_timestamp(({us}) / 1000000.0)"),
-            // sqlx writes RFC 3339 text with the offset; SQLite's date functions read it.
+            // sqlx writes RFC 3339 text with microseconds and the offset; SQLite's
+            // date functions read it. (`%f` would round to milliseconds.)
             _ => format!(
-                "strftime('%Y-%m-%dT%H:%M:%f', ({us}) / 1000000.0, 'unixepoch') || '+00:00'"
+                "strftime('%Y-%m-%dT%H:%M:%S', ({us}) / 1000000, 'unixepoch') || '.' || \
+                 substr('000000' || (({us}) % 1000000), -6) || '+00:00'"
             ),
         }
     }
@@ -189,12 +191,12 @@ pub async fn history(
         );
     }
     eprintln!();
+    // PostgreSQL: the steady state autovacuum reaches after a bulk insert (its insert
+    // threshold), statistics and a visibility map. SQLite: nothing, as a deployment has
+    // (hookrelay never runs ANALYZE there).
     if dialect.backend == DbBackend::Postgres {
-        // Steady state, as autovacuum would leave it: statistics and a visibility map.
         db.execute_unprepared("VACUUM ANALYZE message, delivery, attempt")
             .await?;
-    } else {
-        db.execute_unprepared("ANALYZE").await?;
     }
 
     let deep_index = total.saturating_sub(depth + 1);
@@ -248,6 +250,32 @@ mod tests {
             let got: String = row.try_get("", "id").unwrap();
             let want = format!("atmpt_{}", ulid::Ulid::from_parts(ms, n as u128));
             assert_eq!(got, want, "ms {ms}, n {n}");
+        }
+    }
+
+    /// On SQLite a seeded timestamp is the text sqlx writes for the same instant.
+    #[tokio::test]
+    async fn sqlite_timestamps_are_spelled_as_sqlx_writes_them() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let dialect = Dialect {
+            backend: DbBackend::Sqlite,
+        };
+        for us in [
+            1_764_547_200_000_001i64,
+            1_764_547_200_123_456,
+            1_764_547_259_999_999,
+        ] {
+            let sql = format!("SELECT {} AS t", dialect.timestamp(&us.to_string()));
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, sql))
+                .await
+                .unwrap()
+                .unwrap();
+            let got: String = row.try_get("", "t").unwrap();
+            let want = DateTime::from_timestamp_micros(us)
+                .unwrap()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, false);
+            assert_eq!(got, want);
         }
     }
 }

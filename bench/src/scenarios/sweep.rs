@@ -97,6 +97,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     }
     if let Some(dir) = &opts.plot {
         let path = Path::new(dir).join(format!("sweep-{}.svg", label.replace('+', "-")));
+        std::fs::create_dir_all(dir)?;
         std::fs::write(&path, svg(&label, cap, &steps))?;
         println!("  plot: {}", path.display());
     }
