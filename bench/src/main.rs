@@ -8,8 +8,8 @@
 //! ```
 //!
 //! Scenarios: `ingest` (incl. memory), `drain`, `latency`, `fanout`, `noisy`, `pages`
-//! (delivery log at depth and every dashboard page), `sweep` (the load curve); default all. Each starts
-//! hookrelay itself, a receiver answering 204 on 127.0.0.1, and its own load, and
+//! (delivery log at depth and every dashboard page), `sweep` (the load curve); default
+//! all. Each starts hookrelay itself, a receiver answering 204 on 127.0.0.1, and its own load, and
 //! stops by itself. With `--base-url` and `--token` the load scenarios run against any
 //! Svix-API server instead. `--quick` shrinks every scenario (the CI smoke test).
 

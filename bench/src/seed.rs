@@ -228,6 +228,16 @@ pub async fn history(
 mod tests {
     use super::*;
 
+    /// The one text column `v` of what SQLite answers to `sql`.
+    async fn sqlite_text(db: &DatabaseConnection, sql: String) -> String {
+        db.query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, sql))
+            .await
+            .unwrap()
+            .expect("a row")
+            .try_get("", "v")
+            .unwrap()
+    }
+
     /// The SQL spelling of an id, evaluated by SQLite, is the one `ulid` makes.
     #[tokio::test]
     async fn ulid_sql_spells_the_ids_the_ulid_crate_makes() {
@@ -239,15 +249,10 @@ mod tests {
             (1_700_000_000_000, (1 << 59) + 12_345),
         ] {
             let sql = format!(
-                "SELECT {} AS id",
+                "SELECT {} AS v",
                 ulid_sql("atmpt_", &ms.to_string(), &n.to_string())
             );
-            let row = db
-                .query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, sql))
-                .await
-                .unwrap()
-                .unwrap();
-            let got: String = row.try_get("", "id").unwrap();
+            let got = sqlite_text(&db, sql).await;
             let want = format!("atmpt_{}", ulid::Ulid::from_parts(ms, n as u128));
             assert_eq!(got, want, "ms {ms}, n {n}");
         }
@@ -265,13 +270,8 @@ mod tests {
             1_764_547_200_123_456,
             1_764_547_259_999_999,
         ] {
-            let sql = format!("SELECT {} AS t", dialect.timestamp(&us.to_string()));
-            let row = db
-                .query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, sql))
-                .await
-                .unwrap()
-                .unwrap();
-            let got: String = row.try_get("", "t").unwrap();
+            let sql = format!("SELECT {} AS v", dialect.timestamp(&us.to_string()));
+            let got = sqlite_text(&db, sql).await;
             let want = DateTime::from_timestamp_micros(us)
                 .unwrap()
                 .to_rfc3339_opts(chrono::SecondsFormat::Micros, false);

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::{Target, await_arrivals, secs};
-use crate::{Opts, load, receiver::Receiver, report::Figure, stats::Latency};
+use super::{Target, await_arrivals, open_loop_step, secs};
+use crate::{Opts, load, receiver::Receiver, report::Figure};
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
@@ -27,14 +27,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     for &(rate, goal50, goal99) in rates {
         let (mut p50, mut p99, mut accept99) = (vec![], vec![], vec![]);
         for run in 0..opts.runs {
-            rx.arrivals.reset();
-            let r = load::open_loop(rate, secs(opts, 10.0, 1.0), make.clone()).await;
-            if r.errors > 0 {
-                anyhow::bail!("latency: {} requests failed: {:?}", r.errors, r.first_error);
-            }
-            await_arrivals(rx, r.ok, Duration::from_secs(120)).await?;
-            let (samples, _, _) = rx.arrivals.take();
-            let l = Latency::of(samples);
+            let (r, l) = open_loop_step("latency", rx, rate, secs(opts, 10.0, 1.0), &make).await?;
             println!(
                 "  {rate} msg/s run {}: accept→arrival p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} deliveries)",
                 run + 1,

@@ -118,6 +118,29 @@ impl Target {
     }
 }
 
+/// One open-loop window at `rate` whose every message must be accepted and arrive:
+/// the load's result (accept latencies) and the accept → arrival latencies.
+pub async fn open_loop_step(
+    scenario: &str,
+    rx: &Receiver,
+    rate: f64,
+    window: Duration,
+    make: &crate::load::MakeRequest,
+) -> anyhow::Result<(crate::load::LoadResult, crate::stats::Latency)> {
+    rx.arrivals.reset();
+    let r = crate::load::open_loop(rate, window, make.clone()).await;
+    if r.errors > 0 {
+        anyhow::bail!(
+            "{scenario}: {} requests failed: {:?}",
+            r.errors,
+            r.first_error
+        );
+    }
+    await_arrivals(rx, r.ok, Duration::from_secs(300)).await?;
+    let (samples, _, _) = rx.arrivals.take();
+    Ok((r, crate::stats::Latency::of(samples)))
+}
+
 /// Durations: full runs, or the smoke test's.
 pub fn secs(opts: &Opts, full: f64, quick: f64) -> Duration {
     Duration::from_secs_f64(if opts.quick { quick } else { full })

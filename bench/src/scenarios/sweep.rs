@@ -7,13 +7,8 @@
 
 use std::{path::Path, time::Duration};
 
-use super::{Target, await_arrivals, secs};
-use crate::{
-    Opts, load,
-    receiver::Receiver,
-    report::Figure,
-    stats::{Latency, median},
-};
+use super::{Target, await_arrivals, open_loop_step, secs};
+use crate::{Opts, load, receiver::Receiver, report::Figure, stats::median};
 
 const FRACTIONS: [f64; 6] = [0.1, 0.25, 0.5, 0.75, 0.9, 1.0];
 const CONNECTIONS: usize = 32;
@@ -61,32 +56,23 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         let offered = (cap * fraction).max(1.0);
         let (mut accept_p99, mut e2e_p50, mut e2e_p99) = (vec![], vec![], vec![]);
         for _ in 0..opts.runs {
-            rx.arrivals.reset();
-            let r = load::open_loop(offered, window, make.clone()).await;
-            if r.errors > 0 {
-                anyhow::bail!("sweep: {} requests failed: {:?}", r.errors, r.first_error);
-            }
-            await_arrivals(rx, r.ok, Duration::from_secs(300)).await?;
-            let (samples, _, _) = rx.arrivals.take();
-            let e2e = Latency::of(samples);
+            let (r, e2e) = open_loop_step("sweep", rx, offered, window, &make).await?;
             accept_p99.push(r.latency.p99 as f64 / 1e3);
             e2e_p50.push(e2e.p50 as f64 / 1e3);
             e2e_p99.push(e2e.p99 as f64 / 1e3);
         }
-        let pct = fraction * 100.0;
-        let at = format!("at {pct:.0} % ({offered:.0} msg/s)");
-        println!(
-            "  {at}: accept p99 {:.2} ms, e2e p50 {:.2} ms, p99 {:.2} ms",
-            median(&accept_p99),
-            median(&e2e_p50),
-            median(&e2e_p99)
-        );
-        steps.push(Step {
+        let step = Step {
             offered,
             accept_p99: median(&accept_p99),
             e2e_p50: median(&e2e_p50),
             e2e_p99: median(&e2e_p99),
-        });
+        };
+        let at = format!("at {:.0} % ({offered:.0} msg/s)", fraction * 100.0);
+        println!(
+            "  {at}: accept p99 {:.2} ms, e2e p50 {:.2} ms, p99 {:.2} ms",
+            step.accept_p99, step.e2e_p50, step.e2e_p99
+        );
+        steps.push(step);
         for (name, runs) in [
             ("accept p99", accept_p99),
             ("e2e p50", e2e_p50),
