@@ -111,6 +111,7 @@ impl Engine {
         let sender = Sender::new(
             settings.attempt_timeout,
             settings.allow_private_cidrs.clone(),
+            GLOBAL_CONCURRENCY,
         );
         Self {
             store,
