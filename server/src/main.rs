@@ -61,6 +61,7 @@ fn main() -> ExitCode {
         }
     };
     let _log_guard = hookrelay::telemetry::init();
+    raise_open_files_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -79,3 +80,38 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Raises the soft limit on open files to the hard limit, as Go programs do at start.
+/// The engine may hold a connection for each of its attempts in flight and keeps up to
+/// as many idle ones per host, for every host it delivers to; a soft limit of 1,024
+/// (systemd's and recent Docker's default) would fail attempts with "too many open
+/// files" once deliveries spread over a few hosts.
+#[cfg(unix)]
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read and write the one struct we pass.
+    let raised = unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0
+            && limit.rlim_cur < limit.rlim_max
+            && {
+                let wanted = libc::rlimit {
+                    rlim_cur: limit.rlim_max,
+                    rlim_max: limit.rlim_max,
+                };
+                libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) == 0
+            }
+    };
+    if raised {
+        tracing::info!(
+            from = limit.rlim_cur,
+            to = limit.rlim_max,
+            "raised the open files limit"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn raise_open_files_limit() {}
