@@ -33,6 +33,8 @@ pub struct Arrivals {
     count: AtomicU64,
     /// Arrivals whose payload carried a send time.
     timed: AtomicU64,
+    /// TCP connections accepted (a sender that reuses its connections opens few).
+    connections: AtomicU64,
     log: Mutex<Log>,
 }
 
@@ -50,6 +52,7 @@ impl Receiver {
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let _ = stream.set_nodelay(true);
+                shared.connections.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(serve(stream, shared.clone()));
             }
         });
@@ -58,6 +61,11 @@ impl Receiver {
 }
 
 impl Arrivals {
+    /// TCP connections accepted since the receiver started.
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
     pub fn count(&self) -> u64 {
         self.count.load(Ordering::Relaxed)
     }

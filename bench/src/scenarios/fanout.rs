@@ -23,19 +23,26 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     let (mut rate, mut p99) = (vec![], vec![]);
     for run in 0..opts.runs {
         rx.arrivals.reset();
+        let connections_before = rx.arrivals.connections();
         let sent = load::closed_loop(4, Duration::from_secs(300), messages, make.clone()).await;
         if sent.ok != messages {
             anyhow::bail!("fanout: sending failed: {:?}", sent.first_error);
         }
         await_arrivals(rx, expected, Duration::from_secs(600)).await?;
         let (lat, first, last) = rx.arrivals.take();
+        let opened = rx.arrivals.connections() - connections_before;
         let span = last.unwrap().duration_since(first.unwrap()).as_secs_f64();
         let per_second = expected as f64 / span.max(1e-3);
         let l = crate::stats::Latency::of(lat);
+        // The accepts are part of the run: a message's 100 deliveries cannot start
+        // before its accept committed them.
         println!(
-            "  run {}: {expected} deliveries at {per_second:.0}/s, e2e p99 {:.1} ms",
+            "  run {}: {expected} deliveries at {per_second:.0}/s, e2e p99 {:.1} ms; \
+             accepts at {:.0} msg/s, accept p99 {:.1} ms; {opened} connections opened",
             run + 1,
-            l.p99 as f64 / 1e3
+            l.p99 as f64 / 1e3,
+            sent.per_second(),
+            sent.latency.p99 as f64 / 1e3,
         );
         rate.push(per_second);
         p99.push(l.p99 as f64 / 1e3);
