@@ -12,6 +12,8 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 #[derive(Debug, Clone)]
 pub struct Received {
     pub path: String,
+    /// The sender's address: one per TCP connection, so reuse shows as repeats.
+    pub peer: Option<std::net::SocketAddr>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -120,6 +122,7 @@ async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
         .collect();
     shared.received.lock().unwrap().push(Received {
         path: req.path().to_string(),
+        peer: req.peer_addr(),
         headers,
         body: body.to_vec(),
     });
@@ -138,5 +141,12 @@ async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
     for (name, value) in reply.headers {
         response.insert_header((name, value));
     }
-    response.body("receiver says hi")
+    // 204 and 304 carry no body: actix would still write one after the head, and a
+    // client must then drop the connection (it cannot tell where the next response
+    // starts), which hid the engine's connection reuse from tests.
+    if matches!(reply.status, 204 | 304) {
+        response.finish()
+    } else {
+        response.body("receiver says hi")
+    }
 }
