@@ -12,7 +12,7 @@ mod applications;
 mod attempts;
 mod batcher;
 mod claim;
-pub use claim::claim_picks;
+pub use claim::{claim_picks, lease_sql};
 mod connect;
 mod context;
 mod endpoint_hourly;

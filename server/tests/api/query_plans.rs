@@ -160,7 +160,7 @@ both_backends!(
         let now = "'2026-01-01 00:00:00+00'";
         // The claim's own SQL, its `now` parameter written in.
         let [expired, fair, fill, around_busy] =
-            claim_picks(backend, "ep_01M86VM62EW5X8WQ9TMQ5E4KVM")
+            claim_picks(backend, "ep_01M86VM62EW5X8WQ9TMQ5E4KVM", 256)
                 .map(|sql| sql.replace("$4", now).replace("?4", now));
         let cases = vec![
             (fair, "idx_delivery_tenant_pending"),
@@ -187,3 +187,56 @@ both_backends!(
         }
     }
 );
+
+// A claim leases the rows its pick chose by their primary key, whatever the sizes of
+// the claim and the table: with the ids joined to the table (`id IN (…)`), PostgreSQL's
+// planner chose a hash join over a sequential scan of every delivery once a pick was
+// large beside the table, as a claim of 1,024 is beside 50,000 rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_leases_its_rows_by_primary_key_at_any_table_size() {
+    let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
+    let key = crate::messages::tenant_with_app(&app, "lease-plan@example.com").await;
+    crate::messages::endpoint(&app, &key, json!({"url": "https://lease.example.com/h"})).await;
+    crate::messages::send(&app, &key, json!({"eventType": "a.b", "payload": {}})).await;
+    let db = app.store.connection();
+    // A table that has seen deliveries, with statistics, as in production.
+    db.execute_unprepared(
+        "INSERT INTO delivery SELECT id || '_' || g, tenant_id, app_id, message_id, \
+         endpoint_id, status, \"trigger\", attempt_count, next_attempt_at, lease_owner, \
+         lease_until, created_at, updated_at \
+         FROM delivery CROSS JOIN generate_series(1, 50000) g",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared("ANALYZE delivery").await.unwrap();
+    let now = "now()";
+    let [expired, fair, fill, around_busy] =
+        claim_picks(DbBackend::Postgres, "ep_01M86VM62EW5X8WQ9TMQ5E4KVM", 1024);
+    for pick in [expired, fair, fill, around_busy] {
+        let sql = hookrelay::store::lease_sql(DbBackend::Postgres, &pick)
+            .replace("$1", "'lease'")
+            .replace("$2", now)
+            .replace("$3", now)
+            .replace("$4", now);
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("EXPLAIN {sql}"),
+            ))
+            .await
+            .unwrap();
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
+            .collect();
+        let plan = plan.join("\n");
+        assert!(
+            !plan.contains("Seq Scan on delivery"),
+            "{sql}\nreads the whole table:\n{plan}"
+        );
+        assert!(
+            plan.contains("delivery_pkey"),
+            "{sql}\nleases by primary key:\n{plan}"
+        );
+    }
+}
