@@ -34,6 +34,16 @@ pub struct Managed {
     dir: tempfile::TempDir,
     pg_name: Option<String>,
     child: Option<Child>,
+    pacing: Pacing,
+}
+
+/// Whether hookrelay paces each tenant's messages (`HOOKRELAY_TENANT_MESSAGE_RATE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pacing {
+    /// Off: throughput scenarios send one tenant's load far above any tenant's share.
+    Off,
+    /// hookrelay's default rate: what a flooding tenant meets in production.
+    Default,
 }
 
 /// `HOOKRELAY_BIN`, or `hookrelay` beside this binary (same cargo profile).
@@ -74,7 +84,7 @@ fn psql(sql: &str) -> anyhow::Result<()> {
 
 impl Managed {
     /// Starts `hookrelay --role <role>` on a fresh database.
-    pub fn start(backend: Backend, role: &str) -> anyhow::Result<Self> {
+    pub fn start(backend: Backend, role: &str, pacing: Pacing) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let (database_url, pg_name) = match backend {
             Backend::Sqlite => (
@@ -100,6 +110,7 @@ impl Managed {
             dir,
             pg_name,
             child: None,
+            pacing,
         };
         managed.launch(role)?;
         Ok(managed)
@@ -118,6 +129,9 @@ impl Managed {
             ("HOOKRELAY_RATE_LIMIT", "0".into()),
             ("DATABASE_URL", self.database_url.clone()),
         ];
+        if self.pacing == Pacing::Off {
+            env.push(("HOOKRELAY_TENANT_MESSAGE_RATE", "0".into()));
+        }
         if self.backend == Backend::Postgres {
             let redis = std::env::var("BENCH_REDIS_URL")
                 .unwrap_or_else(|_| "redis://127.0.0.1:6379/3".into());

@@ -38,7 +38,7 @@ pub async fn require_api_key(
     if let Some(limiter) = &state.rate_limiter
         && let Err(wait) = limiter.check(auth.key_id.as_str()).await
     {
-        return Err(ApiError::TooManyRequests(wait.as_secs_f64().ceil().max(1.0) as u64).into());
+        return Err(ApiError::retry_after(wait).into());
     }
     let now = Utc::now();
     if auth

@@ -44,7 +44,8 @@ pub enum ApiError {
     /// 415: a JSON route was sent another content type.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// 429: over the API key's rate limit; retry after this many seconds.
+    /// 429: over the API key's rate limit or the tenant's message rate; retry after
+    /// this many seconds.
     #[error("too many requests: retry in {0} s")]
     TooManyRequests(u64),
     /// 500: our fault. The cause is logged, not sent.
@@ -61,6 +62,12 @@ struct ErrorBody<'a> {
 }
 
 impl ApiError {
+    /// 429 telling the client to come back after `wait` (whole seconds, at least 1:
+    /// `Retry-After` has no finer unit).
+    pub fn retry_after(wait: std::time::Duration) -> Self {
+        Self::TooManyRequests(wait.as_secs_f64().ceil().max(1.0) as u64)
+    }
+
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation {
             field: field.into(),

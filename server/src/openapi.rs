@@ -106,7 +106,10 @@ const ERRORS: &[(&str, &str)] = &[
     ("413", "The body is larger than HOOKRELAY_MAX_BODY"),
     ("415", "The body is not application/json"),
     ("422", "A field's value is not acceptable; `field` names it"),
-    ("429", "Over the API key's rate limit; see Retry-After"),
+    (
+        "429",
+        "Over the API key's rate limit, or (POST /msg) more than a second from the tenant's next message slot; see Retry-After",
+    ),
 ];
 
 impl Modify for CommonErrors {

@@ -22,6 +22,7 @@ use crate::{
     routes,
     state::AppState,
     store::{Store, connect_and_migrate},
+    tenant_pace::TenantPacer,
 };
 
 pub struct Application {
@@ -57,6 +58,9 @@ impl Application {
         let rate_limiter = settings
             .rate_limit
             .map(|rate| ApiRateLimiter::new(rate, cache.redis_connection()));
+        let tenant_pacer = settings
+            .tenant_message_rate
+            .map(|rate| TenantPacer::new(rate, cache.redis_connection()));
         let store = Store::with_cache(db, cache);
         let settings = Arc::new(settings);
         let wake = Arc::new(tokio::sync::Notify::new());
@@ -74,6 +78,7 @@ impl Application {
             settings,
             main_key,
             rate_limiter,
+            tenant_pacer,
             wake,
             hand_off: engine.as_ref().map(|e| e.hand_off()),
             metrics,

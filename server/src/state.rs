@@ -12,6 +12,8 @@ pub struct AppState {
     pub main_key: MainKey,
     /// `None` when `HOOKRELAY_RATE_LIMIT=0`.
     pub rate_limiter: Option<ApiRateLimiter>,
+    /// `None` when `HOOKRELAY_TENANT_MESSAGE_RATE=0`.
+    pub tenant_pacer: Option<crate::tenant_pace::TenantPacer>,
     /// Wakes this process's delivery workers when work was queued.
     pub wake: std::sync::Arc<tokio::sync::Notify>,
     /// This process's delivery engine, which starts a new message's deliveries the

@@ -16,7 +16,7 @@ use crate::{
     api::Api,
     receiver::Receiver,
     report::Figure,
-    target::{Backend, Managed},
+    target::{Backend, Managed, Pacing},
 };
 
 /// Where a scenario's load goes.
@@ -34,11 +34,20 @@ impl Target {
         }
     }
 
-    /// A running server (started here when managed) and a tenant on it.
+    /// A running server (started here when managed, without pacing tenants) and a
+    /// tenant on it.
     pub async fn start(&self, role: &str) -> anyhow::Result<(Option<Managed>, Tenant)> {
+        self.start_pacing(role, Pacing::Off).await
+    }
+
+    pub async fn start_pacing(
+        &self,
+        role: &str,
+        pacing: Pacing,
+    ) -> anyhow::Result<(Option<Managed>, Tenant)> {
         match self {
             Target::Managed(backend) => {
-                let managed = Managed::start(*backend, role)?;
+                let managed = Managed::start(*backend, role, pacing)?;
                 let tenant = Tenant::signup(&managed.url).await?;
                 Ok((Some(managed), tenant))
             }

@@ -101,6 +101,9 @@ pub struct Settings {
     pub role: Role,
     /// API requests per second per API key (bursts up to twice that); `None`: no limit.
     pub rate_limit: Option<std::num::NonZeroU32>,
+    /// Messages per second per tenant, all keys and processes together (paced, see
+    /// `tenant_pace.rs`); `None`: no limit.
+    pub tenant_message_rate: Option<std::num::NonZeroU32>,
 }
 
 /// Every key: its name in `hookrelay.toml` and its environment variable.
@@ -123,6 +126,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("max_body", "HOOKRELAY_MAX_BODY"),
     ("role", "HOOKRELAY_ROLE"),
     ("rate_limit", "HOOKRELAY_RATE_LIMIT"),
+    ("tenant_message_rate", "HOOKRELAY_TENANT_MESSAGE_RATE"),
 ];
 
 /// The environment variable naming an explicit config file.
@@ -172,6 +176,7 @@ struct Layered {
     max_body: Option<RawValue>,
     role: Option<RawValue>,
     rate_limit: Option<RawValue>,
+    tenant_message_rate: Option<RawValue>,
 }
 
 /// Overrides from the command line (they beat everything else).

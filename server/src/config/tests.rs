@@ -33,6 +33,7 @@ fn defaults_are_the_embedded_mode() {
     assert_eq!(s.max_body, 1 << 20);
     assert_eq!(s.role, Role::All);
     assert_eq!(s.rate_limit.map(|n| n.get()), Some(1000));
+    assert_eq!(s.tenant_message_rate.map(|n| n.get()), Some(500));
     assert_eq!(s.mail_from, "hookrelay <alerts@localhost>");
 }
 
@@ -58,6 +59,7 @@ fn environment_sets_every_key() {
         ("HOOKRELAY_MAX_BODY", "2MiB"),
         ("HOOKRELAY_ROLE", "worker"),
         ("HOOKRELAY_RATE_LIMIT", "0"),
+        ("HOOKRELAY_TENANT_MESSAGE_RATE", "0"),
     ])
     .unwrap();
     assert_eq!(s.bind.port(), 9000);
@@ -75,6 +77,7 @@ fn environment_sets_every_key() {
     assert_eq!(s.max_body, 2 << 20);
     assert_eq!(s.role, Role::Worker);
     assert_eq!(s.rate_limit, None, "0 switches the limit off");
+    assert_eq!(s.tenant_message_rate, None);
     assert_eq!(s.public_url.unwrap().as_str(), "https://hooks.example.com/");
 }
 

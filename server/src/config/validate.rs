@@ -27,6 +27,14 @@ fn value<T>(
     }
 }
 
+/// A rate (`what` per second); 0 switches the limit off.
+fn per_second(s: &str, what: &str) -> Result<Option<std::num::NonZeroU32>, String> {
+    s.trim()
+        .parse::<u32>()
+        .map(std::num::NonZeroU32::new)
+        .map_err(|_| format!("{s:?} is not a number of {what} per second (0 = no limit)"))
+}
+
 fn optional_text(raw: Option<RawValue>) -> Option<String> {
     raw.map(RawValue::into_text)
         .filter(|s| !s.trim().is_empty())
@@ -165,14 +173,16 @@ impl Layered {
             self.rate_limit,
             "HOOKRELAY_RATE_LIMIT",
             || std::num::NonZeroU32::new(1000),
-            |s| {
-                s.trim()
-                    .parse::<u32>()
-                    .map(std::num::NonZeroU32::new)
-                    .map_err(|_| {
-                        format!("{s:?} is not a number of requests per second (0 = no limit)")
-                    })
-            },
+            |s| per_second(s, "requests"),
+        )?;
+        // Half of one key's request rate: on the 2-core machine BENCHMARKS.md
+        // describes, about a sixth of what one process accepts while delivering, so one
+        // tenant's flood cannot take the machine from the others.
+        let tenant_message_rate = value(
+            self.tenant_message_rate,
+            "HOOKRELAY_TENANT_MESSAGE_RATE",
+            || std::num::NonZeroU32::new(500),
+            |s| per_second(s, "messages"),
         )?;
         Ok(Settings {
             bind,
@@ -194,6 +204,7 @@ impl Layered {
             max_body,
             role,
             rate_limit,
+            tenant_message_rate,
         })
     }
 }

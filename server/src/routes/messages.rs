@@ -124,6 +124,14 @@ pub async fn create(
         payload: object_payload(&body.payload)?,
     };
     let app_fields = body.application.map(ApplicationIn::validate).transpose()?;
+    // After validation, so bad input is refused at once; before the application is
+    // looked up or created, so a refused message changes nothing.
+    if let Some(pacer) = &state.tenant_pacer {
+        pacer
+            .admit(&auth.tenant_id)
+            .await
+            .map_err(ApiError::retry_after)?;
+    }
     let scope = state.store.tenant(&auth.tenant_id);
     let app = match (scope.find_app(&path).await, app_fields) {
         (Ok(app), _) => app,

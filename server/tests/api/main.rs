@@ -36,3 +36,4 @@ mod retention;
 mod signup;
 mod smtp_sink;
 mod tenant_isolation;
+mod tenant_pace;
