@@ -63,7 +63,7 @@ impl Application {
             .map(|rate| TenantPacer::new(rate, cache.redis_connection()));
         let store = Store::with_cache(db, cache);
         let settings = Arc::new(settings);
-        let wake = Arc::new(tokio::sync::Notify::new());
+        let wake = Arc::new(crate::engine::wake::Wake::default());
         let engine = settings.role.runs_workers().then(|| {
             crate::engine::Engine::new(
                 store.clone(),

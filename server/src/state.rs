@@ -15,7 +15,7 @@ pub struct AppState {
     /// `None` when `HOOKRELAY_TENANT_MESSAGE_RATE=0`.
     pub tenant_pacer: Option<crate::tenant_pace::TenantPacer>,
     /// Wakes this process's delivery workers when work was queued.
-    pub wake: std::sync::Arc<tokio::sync::Notify>,
+    pub wake: std::sync::Arc<crate::engine::wake::Wake>,
     /// This process's delivery engine, which starts a new message's deliveries the
     /// moment they commit where an endpoint has room (`engine/hand_off.rs`); `None`
     /// in a process that runs no workers.

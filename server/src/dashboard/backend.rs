@@ -27,7 +27,7 @@ pub struct DashboardBackend {
     pub(super) store: Store,
     pub(super) settings: Arc<Settings>,
     main_key: MainKey,
-    wake: Arc<tokio::sync::Notify>,
+    wake: Arc<crate::engine::wake::Wake>,
     pub(super) per_account: DefaultKeyedRateLimiter<String>,
     pub(super) per_address: DefaultKeyedRateLimiter<String>,
     pub(super) charts: super::chart_cache::ChartCache,
@@ -57,7 +57,7 @@ impl DashboardBackend {
 
     /// New work was queued: this process's workers look now.
     pub(super) fn wake_workers(&self) {
-        self.wake.notify_one();
+        self.wake.anything();
     }
 
     pub(super) fn tenant(session: &Session) -> TenantId {

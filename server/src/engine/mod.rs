@@ -15,6 +15,7 @@ mod sender;
 pub mod signature;
 mod ssrf;
 mod waiting;
+pub mod wake;
 pub mod wakeups;
 
 use std::{sync::Arc, time::Duration};
@@ -52,7 +53,7 @@ pub struct Engine {
     main_key: MainKey,
     sender: Sender,
     /// New messages were accepted (by this process, or another: `wakeups`).
-    wake: Arc<Notify>,
+    wake: Arc<wake::Wake>,
     /// A global slot or an endpoint's slot was given back.
     room: Arc<Notify>,
     worker_id: Arc<str>,
@@ -66,7 +67,7 @@ pub struct Engine {
 /// Stops a running engine gracefully.
 pub struct EngineHandle {
     stopping: Arc<std::sync::atomic::AtomicBool>,
-    wake: Arc<Notify>,
+    wake: Arc<wake::Wake>,
     slots: Arc<Semaphore>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -78,7 +79,7 @@ impl EngineHandle {
     pub async fn shutdown(self, grace: Duration) {
         self.stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        self.wake.notify_one();
+        self.wake.anything();
         let _ = self.task.await;
         let all = GLOBAL_CONCURRENCY as u32;
         match tokio::time::timeout(grace, self.slots.acquire_many(all)).await {
@@ -97,7 +98,7 @@ impl Engine {
         store: Store,
         settings: Arc<Settings>,
         main_key: MainKey,
-        wake: Arc<Notify>,
+        wake: Arc<wake::Wake>,
         metrics: Arc<Metrics>,
     ) -> Self {
         install_tls_provider();
@@ -162,7 +163,14 @@ impl Engine {
                     .is_none_or(|skipped| skipped.iter().any(|e| !full.contains(e)));
             if !worth_claiming {
                 tokio::select! {
-                    _ = self.wake.notified() => short = None,
+                    // Not for endpoints a claim leaves out: it would come back as
+                    // short as the last one, only leaving out today's `full`, which
+                    // is what `short` then remembers (so room on one of them claims).
+                    _ = self.wake.notified() => if self.wake.worth_a_claim(&full) {
+                        short = None;
+                    } else if let Some(skipped) = short.as_mut() {
+                        skipped.clone_from(&full);
+                    },
                     _ = self.room.notified() => {}
                     _ = tokio::time::sleep(POLL_INTERVAL) => short = None,
                 }
@@ -172,6 +180,9 @@ impl Engine {
             if rescue {
                 rescued_at = Some(std::time::Instant::now());
             }
+            self.metrics
+                .claims
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let claimed = match self
                 .store
                 .claim_deliveries(

@@ -6,13 +6,13 @@
 
 use std::{sync::Arc, time::Duration};
 
+use super::wake::Wake;
 use sea_orm::sqlx::postgres::PgListener;
-use tokio::sync::Notify;
 
 pub const CHANNEL: &str = "hookrelay_deliveries";
 
 /// Listens forever, reconnecting after errors.
-pub fn spawn_listener(database_url: String, wake: Arc<Notify>) {
+pub fn spawn_listener(database_url: String, wake: Arc<Wake>) {
     tokio::spawn(async move {
         loop {
             match listen(&database_url, &wake).await {
@@ -24,11 +24,11 @@ pub fn spawn_listener(database_url: String, wake: Arc<Notify>) {
     });
 }
 
-async fn listen(database_url: &str, wake: &Notify) -> Result<(), sea_orm::sqlx::Error> {
+async fn listen(database_url: &str, wake: &Wake) -> Result<(), sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect(database_url).await?;
     listener.listen(CHANNEL).await?;
     loop {
-        listener.recv().await?;
-        wake.notify_one();
+        let notification = listener.recv().await?;
+        wake.from_payload(notification.payload());
     }
 }

@@ -39,6 +39,8 @@ pub struct Metrics {
     pub started_at_accept: AtomicU64,
     /// … and from a claim of the queue (retries, backlog, endpoints that had no room).
     pub started_from_queue: AtomicU64,
+    /// Claims of the queue this engine made (each one statement or two).
+    pub claims: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -55,6 +57,7 @@ impl Default for Metrics {
             redis_errors: AtomicU64::new(0),
             started_at_accept: AtomicU64::new(0),
             started_from_queue: AtomicU64::new(0),
+            claims: AtomicU64::new(0),
         }
     }
 }

@@ -27,6 +27,12 @@ pub fn render(m: &Metrics, depth: Option<QueueDepth>) -> String {
             ("via=\"queue\"", m.started_from_queue.load(Relaxed)),
         ],
     );
+    counter_family(
+        &mut out,
+        "hookrelay_claims_total",
+        "Claims of the delivery queue this process's engine made.",
+        &[("", m.claims.load(Relaxed))],
+    );
     gauge(
         &mut out,
         "hookrelay_deliveries_in_flight",

@@ -267,7 +267,7 @@ pub async fn recover(
     let scope = state.store.tenant(&auth.tenant_id);
     let (_, ep) = scope.find_app_endpoint(&path.0, &path.1).await?;
     let count = scope.recover_endpoint(&ep, body.since, body.until).await?;
-    state.wake.notify_one();
+    state.wake.anything();
     tracing::info!(endpoint_id = %ep.id, count, "recovery queued");
     Ok(HttpResponse::Accepted().json(RecoverOut {
         id: format!("qtask_{}", ulid::Ulid::generate()),
@@ -328,7 +328,7 @@ pub async fn send_example(
             },
         )
         .await?;
-    state.wake.notify_one();
+    state.wake.anything();
     Ok(HttpResponse::Accepted().json(MessageOut::new(msg, true)))
 }
 

@@ -141,8 +141,10 @@ pub async fn create(
     let accepted = scope
         .accept_message(&app, new, state.hand_off.as_ref())
         .await?;
-    if accepted.queued {
-        state.wake.notify_one();
+    if !accepted.queued.is_empty() {
+        state
+            .wake
+            .endpoints(accepted.queued.iter().map(String::as_str));
     }
     Ok(HttpResponse::Accepted().json(MessageOut::new(accepted.message, true)))
 }
@@ -193,6 +195,6 @@ pub async fn resend(
     let msg = scope.find_message(&app, &path.1).await?;
     let ep = scope.find_endpoint(&app, &path.2).await?;
     scope.resend(&msg, &ep).await?;
-    state.wake.notify_one();
+    state.wake.anything();
     Ok(HttpResponse::Accepted().finish())
 }

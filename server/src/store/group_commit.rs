@@ -29,9 +29,9 @@ const DELIVERY_CHUNK: usize = 1_000;
 pub struct Rows {
     pub message: message::Model,
     pub deliveries: Vec<delivery::Model>,
-    /// Some deliveries are pending: wake the workers of other processes (`NOTIFY`).
-    /// Not when every one was handed to this process's engine at accept.
-    pub wake: bool,
+    /// The endpoints of the pending deliveries: wake the workers of other processes
+    /// for them (`NOTIFY`). None when every one was handed to this process's engine.
+    pub queued: Vec<String>,
 }
 
 /// The committer's inbox; cheap to clone.
@@ -105,7 +105,7 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     // One NOTIFY per transaction, and none when nothing waits for a claim.
     if jobs
         .iter()
-        .any(|j| j.wake && written.contains(&j.message.id))
+        .any(|j| !j.queued.is_empty() && written.contains(&j.message.id))
     {
         notify_workers(&txn)
             .await
@@ -183,11 +183,18 @@ fn one_statement(jobs: &[Rows]) -> Option<Statement> {
             delivery_rows.join(", ")
         ));
     }
-    if jobs.iter().any(|j| j.wake) {
+    if jobs.iter().any(|j| !j.queued.is_empty()) {
+        // The payload names the endpoints (`engine/wake.rs`), as a parameter.
         // `::text`: the void result of `pg_notify` as a column any driver decodes.
+        let named = crate::engine::wake::payload(
+            jobs.iter()
+                .flat_map(|j| j.queued.iter().map(String::as_str)),
+        );
+        values.push(named.into());
         sql.push_str(&format!(
-            " SELECT id, pg_notify('{}', '')::text AS woken FROM m",
-            crate::engine::wakeups::CHANNEL
+            " SELECT id, pg_notify('{}', ${})::text AS woken FROM m",
+            crate::engine::wakeups::CHANNEL,
+            values.len()
         ));
     } else {
         sql.push_str(" SELECT id FROM m");

@@ -80,9 +80,9 @@ impl FanoutTarget {
 /// A message accepted: it and its deliveries are committed.
 pub struct Accepted {
     pub message: message::Model,
-    /// Some of its deliveries wait in the queue for a claim (the rest, if any, were
-    /// handed to this process's engine): wake the workers.
-    pub queued: bool,
+    /// The endpoints some of its deliveries wait in the queue for (the rest, if any,
+    /// were handed to this process's engine): wake the workers for them.
+    pub queued: Vec<String>,
 }
 
 impl TenantScope<'_> {
@@ -131,7 +131,7 @@ impl TenantScope<'_> {
             )
         });
         let mut started = Vec::new();
-        let mut queued = false;
+        let mut queued = Vec::new();
         let deliveries = targets
             .iter()
             .map(|ep| {
@@ -144,7 +144,9 @@ impl TenantScope<'_> {
                     Some(_) => DeliveryStatus::Sending,
                     None => DeliveryStatus::Pending,
                 };
-                queued |= status == DeliveryStatus::Pending;
+                if status == DeliveryStatus::Pending {
+                    queued.push(ep.id.clone());
+                }
                 let mut row = self.delivery_row(&msg, &ep.id, Trigger::Scheduled, status);
                 if let Some((token, until)) = lease {
                     row.lease_owner = Some(token.to_string());
@@ -161,7 +163,7 @@ impl TenantScope<'_> {
             .write(Rows {
                 message: msg.clone(),
                 deliveries,
-                wake: queued,
+                queued: queued.clone(),
             })
             .await?;
         if !written {
