@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, error_code};
+use crate::helpers::{Backend, TestApp, assert_rate_limited, error_code};
 
 async fn post_with_key(
     app: &TestApp,
@@ -152,14 +152,7 @@ async fn over_the_rate_limit_is_a_429_with_retry_after() {
         }
     }
     let res = limited.expect("20 requests at once exceed 2/s with bursts of 4");
-    let retry_after: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(retry_after >= 1);
-    let (_, code, _) = error_code(res).await;
-    assert_eq!(code, "rate_limited");
+    assert_rate_limited(res).await;
     // Limits are per key: another key is not slowed by this one.
     assert_eq!(
         app.get("/api/v1/app", Some(&calm)).await.status(),

@@ -228,6 +228,21 @@ impl Drop for TestApp {
     }
 }
 
+/// Checks `res` is a 429 `rate_limited` telling the client to wait at least a second.
+pub async fn assert_rate_limited(res: Response) {
+    let retry_after: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let (status, code, _) = error_code(res).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+}
+
 /// Reads an error body and checks its shape: `{"code", "detail"}`.
 pub async fn error_code(res: Response) -> (StatusCode, String, Value) {
     let status = res.status();

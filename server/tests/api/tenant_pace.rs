@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, error_code, expect_status};
+use crate::helpers::{Backend, TestApp, assert_rate_limited, expect_status};
 use crate::messages::{APP, tenant_with_app};
 
 /// In-process pacing on SQLite; Redis's shared pacing on PostgreSQL.
@@ -73,17 +73,7 @@ async fn past_a_second_of_waiting_messages_are_refused_and_stored_nowhere(backen
             continue;
         }
         refused += 1;
-        let retry_after: u64 = res.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(retry_after >= 1);
-        let (status, code, _) = error_code(res).await;
-        assert_eq!(
-            (status, code.as_str()),
-            (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-        );
+        assert_rate_limited(res).await;
     }
     assert!(
         (7..=9).contains(&accepted) && refused >= 5,
