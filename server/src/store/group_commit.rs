@@ -18,7 +18,10 @@ use sea_orm::{
 };
 
 use super::{StoreError, batcher::Batcher, messages::notify_workers};
-use crate::entities::{delivery, message};
+use crate::{
+    domain::DeliveryStatus,
+    entities::{delivery, message},
+};
 
 /// Messages in one transaction at most.
 const MAX_BATCH: usize = 256;
@@ -29,9 +32,17 @@ const DELIVERY_CHUNK: usize = 1_000;
 pub struct Rows {
     pub message: message::Model,
     pub deliveries: Vec<delivery::Model>,
-    /// The endpoints of the pending deliveries: wake the workers of other processes
-    /// for them (`NOTIFY`). None when every one was handed to this process's engine.
-    pub queued: Vec<String>,
+}
+
+impl Rows {
+    /// The endpoints of the pending deliveries, which wake the workers of other
+    /// processes (`NOTIFY`); none when every one was handed to this process's engine.
+    pub fn queued(&self) -> impl Iterator<Item = &str> {
+        self.deliveries
+            .iter()
+            .filter(|d| d.status == DeliveryStatus::Pending.as_i16())
+            .map(|d| d.endpoint_id.as_str())
+    }
 }
 
 /// The committer's inbox; cheap to clone.
@@ -105,7 +116,7 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     // One NOTIFY per transaction, and none when nothing waits for a claim.
     if jobs
         .iter()
-        .any(|j| !j.queued.is_empty() && written.contains(&j.message.id))
+        .any(|j| j.queued().next().is_some() && written.contains(&j.message.id))
     {
         notify_workers(&txn)
             .await
@@ -183,13 +194,10 @@ fn one_statement(jobs: &[Rows]) -> Option<Statement> {
             delivery_rows.join(", ")
         ));
     }
-    if jobs.iter().any(|j| !j.queued.is_empty()) {
+    if jobs.iter().any(|j| j.queued().next().is_some()) {
         // The payload names the endpoints (`engine/wake.rs`), as a parameter.
         // `::text`: the void result of `pg_notify` as a column any driver decodes.
-        let named = crate::engine::wake::payload(
-            jobs.iter()
-                .flat_map(|j| j.queued.iter().map(String::as_str)),
-        );
+        let named = crate::engine::wake::payload(jobs.iter().flat_map(Rows::queued));
         values.push(named.into());
         sql.push_str(&format!(
             " SELECT id, pg_notify('{}', ${})::text AS woken FROM m",

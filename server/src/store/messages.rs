@@ -131,7 +131,6 @@ impl TenantScope<'_> {
             )
         });
         let mut started = Vec::new();
-        let mut queued = Vec::new();
         let deliveries = targets
             .iter()
             .map(|ep| {
@@ -144,9 +143,6 @@ impl TenantScope<'_> {
                     Some(_) => DeliveryStatus::Sending,
                     None => DeliveryStatus::Pending,
                 };
-                if status == DeliveryStatus::Pending {
-                    queued.push(ep.id.clone());
-                }
                 let mut row = self.delivery_row(&msg, &ep.id, Trigger::Scheduled, status);
                 if let Some((token, until)) = lease {
                     row.lease_owner = Some(token.to_string());
@@ -158,14 +154,12 @@ impl TenantScope<'_> {
             .collect();
         // Shares a transaction with concurrent accepts (group commit); returns once
         // it committed.
-        let written = self
-            .commits
-            .write(Rows {
-                message: msg.clone(),
-                deliveries,
-                queued: queued.clone(),
-            })
-            .await?;
+        let rows = Rows {
+            message: msg.clone(),
+            deliveries,
+        };
+        let queued = rows.queued().map(str::to_string).collect();
+        let written = self.commits.write(rows).await?;
         if !written {
             return Err(StoreError::Conflict(EVENT_ID_TAKEN));
         }

@@ -24,11 +24,7 @@ async fn a_full_endpoints_new_messages_make_no_claims(backend: Backend) {
     )
     .await;
     let hang = TestReceiver::start().await;
-    hang.always(Reply {
-        status: 204,
-        headers: Vec::new(),
-        delay: Duration::from_secs(60),
-    });
+    hang.always(Reply::delayed(204, Duration::from_secs(60)));
     let (key, app_id, _) = setup(&app, "hang@example.com", &hang.url).await;
     let body = r#"{"eventType":"a.b","payload":{}}"#;
     // 16 take the endpoint's slots at their accept; the rest are claimed into the

@@ -198,11 +198,7 @@ async fn a_slow_receiver_times_out() {
     )
     .await;
     let receiver = TestReceiver::start().await;
-    receiver.always(Reply {
-        status: 200,
-        headers: Vec::new(),
-        delay: Duration::from_secs(3),
-    });
+    receiver.always(Reply::delayed(200, Duration::from_secs(3)));
     let (key, app_id, ep_id) = setup(&app, "slow@example.com", &receiver.url).await;
     send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
     let list = attempts(&app, &key, &app_id, &ep_id, 1).await;

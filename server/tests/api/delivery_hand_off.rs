@@ -41,11 +41,7 @@ engine_test!(
 async fn an_endpoint_at_its_cap_queues_the_rest(backend: Backend) {
     let app = engine_app(backend, &[("HOOKRELAY_ATTEMPT_TIMEOUT", "10s")]).await;
     let receiver = TestReceiver::start().await;
-    receiver.always(Reply {
-        status: 204,
-        headers: Vec::new(),
-        delay: Duration::from_secs(2),
-    });
+    receiver.always(Reply::delayed(204, Duration::from_secs(2)));
     let (key, app_id, _) = setup(&app, "capped@example.com", &receiver.url).await;
     let send_n = |n: usize| {
         let (app, key, app_id) = (&app, &key, &app_id);

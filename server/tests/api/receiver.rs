@@ -37,10 +37,15 @@ pub struct Reply {
 
 impl Reply {
     pub fn status(status: u16) -> Self {
+        Self::delayed(status, Duration::ZERO)
+    }
+
+    /// `status`, answered only after `delay`.
+    pub fn delayed(status: u16, delay: Duration) -> Self {
         Self {
             status,
             headers: Vec::new(),
-            delay: Duration::ZERO,
+            delay,
         }
     }
 }
