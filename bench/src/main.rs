@@ -15,6 +15,7 @@
 
 mod api;
 mod clock;
+mod cpu;
 mod load;
 mod receiver;
 mod report;

@@ -69,6 +69,24 @@ pub fn postgres_server() -> String {
         .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// `?sslmode=disable` for a server on this machine. hookrelay's driver (sqlx) uses
+/// TLS whenever the server offers it (`prefer`), and Debian's PostgreSQL does by
+/// default: on loopback that encrypts nothing worth it and cost a sixth of all the CPU
+/// a message takes at 200 msg/s (BENCHMARKS.md). A deployment whose database is on
+/// the same host or a private network would turn it off the same way.
+fn loopback_tls(server: &str) -> &'static str {
+    let host = server
+        .rsplit('@')
+        .next()
+        .unwrap_or(server)
+        .trim_start_matches("postgres://");
+    if host.starts_with("127.0.0.1") || host.starts_with("localhost") {
+        "?sslmode=disable"
+    } else {
+        ""
+    }
+}
+
 fn psql(sql: &str) -> anyhow::Result<()> {
     let status = Command::new("psql")
         .arg(format!("{}/postgres", postgres_server()))
@@ -100,7 +118,11 @@ impl Managed {
                     ulid::Ulid::generate().to_string().to_lowercase()
                 );
                 psql(&format!("CREATE DATABASE {name}"))?;
-                (format!("{}/{name}", postgres_server()), Some(name))
+                let server = postgres_server();
+                (
+                    format!("{server}/{name}{}", loopback_tls(&server)),
+                    Some(name),
+                )
             }
         };
         let mut managed = Self {

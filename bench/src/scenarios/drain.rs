@@ -10,7 +10,7 @@
 use std::{sync::Arc, time::Duration};
 
 use super::{Target, await_arrivals, secs};
-use crate::{Opts, api::Api, load, receiver::Receiver, report::Figure};
+use crate::{Opts, api::Api, cpu::CpuClock, load, receiver::Receiver, report::Figure};
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
@@ -26,7 +26,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     api.create_endpoint(&app, &format!("{}/drain", rx.url))
         .await?;
 
-    let (mut rate, mut ceiling) = (vec![], vec![]);
+    let (mut rate, mut ceiling, mut cpu) = (vec![], vec![], vec![]);
     for run in 0..opts.runs {
         // A restarted hookrelay listens on a new port.
         let base = managed
@@ -40,8 +40,12 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         }
         let per_second = match managed.as_mut() {
             Some(m) => {
+                let clock = CpuClock::now();
                 m.restart("all")?;
                 await_arrivals(rx, backlog, Duration::from_secs(900)).await?;
+                if let Some(spent) = clock.and_then(CpuClock::elapsed) {
+                    cpu.push(spent.as_secs_f64() * 1e6 / backlog as f64);
+                }
                 let (_, first, last) = rx.arrivals.take();
                 let span = last.unwrap().duration_since(first.unwrap());
                 m.restart("api")?;
@@ -64,7 +68,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         rate.push(per_second);
         ceiling.push(c);
     }
-    Ok(vec![
+    let mut figures = vec![
         Figure::new(
             "drain",
             &label,
@@ -74,7 +78,13 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         .runs(rate)
         .goal("≥ 5,000 and ≥ 50 % of ceiling")
         .ceiling(&ceiling, "the receiver alone"),
-    ])
+    ];
+    if !cpu.is_empty() {
+        // What a delivery costs the machine, whatever its neighbours take (`cpu.rs`).
+        figures
+            .push(Figure::new("drain", &label, "CPU per delivery (all processes)", "µs").runs(cpu));
+    }
+    Ok(figures)
 }
 
 /// The receiver's own rate with this harness as the client (64 connections).

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{Target, await_arrivals};
-use crate::{Opts, load, receiver::Receiver, report::Figure};
+use crate::{Opts, cpu::CpuClock, load, receiver::Receiver, report::Figure};
 
 const ENDPOINTS: u64 = 100;
 
@@ -20,15 +20,20 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     let make = api.message_requests(&app, true);
     let messages: u64 = if opts.quick { 3 } else { 200 };
     let expected = messages * ENDPOINTS;
-    let (mut rate, mut p99) = (vec![], vec![]);
+    let (mut rate, mut p99, mut cpu) = (vec![], vec![], vec![]);
     for run in 0..opts.runs {
         rx.arrivals.reset();
         let connections_before = rx.arrivals.connections();
+        let clock = CpuClock::now();
         let sent = load::closed_loop(4, Duration::from_secs(300), messages, make.clone()).await;
         if sent.ok != messages {
             anyhow::bail!("fanout: sending failed: {:?}", sent.first_error);
         }
         await_arrivals(rx, expected, Duration::from_secs(600)).await?;
+        // The accepts' CPU included: they are part of what a fan-out costs.
+        if let Some(spent) = clock.and_then(CpuClock::elapsed) {
+            cpu.push(spent.as_secs_f64() * 1e6 / expected as f64);
+        }
         let (lat, first, last) = rx.arrivals.take();
         let opened = rx.arrivals.connections() - connections_before;
         let span = last.unwrap().duration_since(first.unwrap()).as_secs_f64();
@@ -47,7 +52,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         rate.push(per_second);
         p99.push(l.p99 as f64 / 1e3);
     }
-    Ok(vec![
+    let mut figures = vec![
         Figure::new(
             "fanout",
             &label,
@@ -57,5 +62,11 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         .runs(rate)
         .goal("≥ 20,000"),
         Figure::new("fanout", &label, "e2e p99 (last of 100)", "ms").runs(p99),
-    ])
+    ];
+    if !cpu.is_empty() {
+        figures.push(
+            Figure::new("fanout", &label, "CPU per delivery (all processes)", "µs").runs(cpu),
+        );
+    }
+    Ok(figures)
 }

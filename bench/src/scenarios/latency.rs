@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{Target, await_arrivals, open_loop_step, secs};
-use crate::{Opts, load, receiver::Receiver, report::Figure};
+use crate::{Opts, cpu::CpuClock, load, receiver::Receiver, report::Figure};
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
@@ -25,9 +25,14 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     };
     let mut figures = Vec::new();
     for &(rate, goal50, goal99) in rates {
-        let (mut p50, mut p99, mut accept99) = (vec![], vec![], vec![]);
+        let (mut p50, mut p99, mut accept99, mut cpu) = (vec![], vec![], vec![], vec![]);
         for run in 0..opts.runs {
+            let clock = CpuClock::now();
             let (r, l) = open_loop_step("latency", rx, rate, secs(opts, 10.0, 1.0), &make).await?;
+            // Busy CPU per message, the load generator's included (`cpu.rs`).
+            if let Some(spent) = clock.and_then(CpuClock::elapsed) {
+                cpu.push(spent.as_secs_f64() * 1e6 / l.count.max(1) as f64);
+            }
             println!(
                 "  {rate} msg/s run {}: accept→arrival p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} deliveries)",
                 run + 1,
@@ -53,6 +58,11 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         );
         figures
             .push(Figure::new("latency", &label, &format!("accept p99 {at}"), "ms").runs(accept99));
+        if !cpu.is_empty() {
+            figures.push(
+                Figure::new("latency", &label, &format!("CPU per message {at}"), "µs").runs(cpu),
+            );
+        }
     }
     Ok(figures)
 }

@@ -17,7 +17,7 @@ use sea_orm::{
     sea_query::{Alias, Expr, OnConflict, Query},
 };
 
-use super::{StoreError, batcher::Batcher, messages::notify_workers};
+use super::{StoreError, batcher::Batcher, messages::notify_workers, placeholders, quoted};
 use crate::{
     domain::DeliveryStatus,
     entities::{delivery, message},
@@ -212,22 +212,6 @@ fn one_statement(jobs: &[Rows]) -> Option<Statement> {
         sql,
         values,
     ))
-}
-
-/// `($n, $n+1, …)` for one row, its values appended to `values`.
-fn placeholders<const N: usize>(values: &mut Vec<Value>, row: [Value; N]) -> String {
-    let first = values.len() + 1;
-    values.extend(row);
-    let params: Vec<String> = (first..first + N).map(|n| format!("${n}")).collect();
-    format!("({})", params.join(", "))
-}
-
-fn quoted(columns: &[&str]) -> String {
-    columns
-        .iter()
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A message row's values, in [`MESSAGE_COLUMNS`] order (both write paths).

@@ -28,6 +28,7 @@ mod queue;
 mod queue_depth;
 mod record;
 mod record_health;
+mod record_one_statement;
 mod retention;
 mod sessions;
 mod signup;
@@ -181,4 +182,25 @@ fn pairs(
         .flat_map(|(a, b)| [a.as_str().into(), b.as_str().into()])
         .collect();
     (sql.join(", "), values)
+}
+
+/// PostgreSQL: `($n, $n+1, …)` for one row of a `VALUES` list, its values appended
+/// to `values`.
+fn placeholders<const N: usize>(
+    values: &mut Vec<sea_orm::Value>,
+    row: [sea_orm::Value; N],
+) -> String {
+    let first = values.len() + 1;
+    values.extend(row);
+    let params: Vec<String> = (first..first + N).map(|n| format!("${n}")).collect();
+    format!("({})", params.join(", "))
+}
+
+/// `"a", "b", …`: column names for raw SQL.
+fn quoted(columns: &[&str]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

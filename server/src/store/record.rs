@@ -41,8 +41,8 @@ pub struct Written {
 
 /// One attempt to record.
 pub struct Item {
-    job: ClaimedDelivery,
-    record: AttemptRecord,
+    pub(super) job: ClaimedDelivery,
+    pub(super) record: AttemptRecord,
 }
 
 /// The recorder's inbox; cheap to clone.
@@ -104,6 +104,14 @@ impl Store {
 
 async fn commit(db: &DatabaseConnection, jobs: &[&Item]) -> Result<Vec<Written>, StoreError> {
     let now = Utc::now();
+    // Nothing but plain successes (the common case) on PostgreSQL: one statement.
+    if db.get_database_backend() == DbBackend::Postgres
+        && jobs.iter().all(|j| is_plain_success(&j.record))
+        && let Some(statement) = super::record_one_statement::plain_successes(jobs, now)
+    {
+        db.execute_raw(statement).await?;
+        return Ok(vec![Written::default(); jobs.len()]);
+    }
     let txn = db.begin().await?;
     // The common case first, for the whole batch at once: plain successes (their
     // deliveries and attempt rows in one statement each).
@@ -218,7 +226,7 @@ async fn finish_successes(
 }
 
 /// The attempt row recording `record`.
-fn attempt_row(
+pub(super) fn attempt_row(
     job: &ClaimedDelivery,
     record: &AttemptRecord,
     now: DateTime<Utc>,
