@@ -248,10 +248,10 @@ async fn a_message_accepted_by_one_process_wakes_workers_in_another() {
 }
 
 /// A claim that outlived its lease cannot record over a newer claim of the same row,
-/// even from the same worker.
-#[tokio::test]
-async fn a_stale_claim_cannot_overwrite_a_newer_one() {
-    let app = engine_app(Backend::Sqlite, &[("HOOKRELAY_ROLE", "api")]).await;
+/// even from the same worker. (On PostgreSQL a success is recorded by one statement,
+/// `store/record_one_statement.rs`, which checks the lease itself.)
+async fn a_stale_claim_cannot_overwrite_a_newer_one(backend: Backend) {
+    let app = engine_app(backend, &[("HOOKRELAY_ROLE", "api")]).await;
     let receiver = TestReceiver::start().await;
     let (key, app_id, _) = setup(&app, "stale@example.com", &receiver.url).await;
     send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
@@ -310,4 +310,14 @@ async fn a_stale_claim_cannot_overwrite_a_newer_one() {
         1,
         "the current claim records"
     );
+}
+
+#[tokio::test]
+async fn a_stale_claim_cannot_overwrite_a_newer_one_sqlite() {
+    a_stale_claim_cannot_overwrite_a_newer_one(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_stale_claim_cannot_overwrite_a_newer_one_postgres() {
+    a_stale_claim_cannot_overwrite_a_newer_one(Backend::Postgres).await;
 }
