@@ -27,6 +27,12 @@ impl CpuClock {
         // USER_HZ: 100 on every Linux architecture this runs on.
         Some(Duration::from_millis(now.0.saturating_sub(self.0) * 10))
     }
+
+    /// Busy CPU since `started`, in µs per each of `items`; `None` off Linux.
+    pub fn micros_per(started: Option<Self>, items: u64) -> Option<f64> {
+        let spent = started?.elapsed()?;
+        Some(spent.as_secs_f64() * 1e6 / items.max(1) as f64)
+    }
 }
 
 /// The busy ticks of the `cpu` line of `/proc/stat`.

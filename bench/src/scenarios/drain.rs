@@ -43,9 +43,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
                 let clock = CpuClock::now();
                 m.restart("all")?;
                 await_arrivals(rx, backlog, Duration::from_secs(900)).await?;
-                if let Some(spent) = clock.and_then(CpuClock::elapsed) {
-                    cpu.push(spent.as_secs_f64() * 1e6 / backlog as f64);
-                }
+                cpu.extend(CpuClock::micros_per(clock, backlog));
                 let (_, first, last) = rx.arrivals.take();
                 let span = last.unwrap().duration_since(first.unwrap());
                 m.restart("api")?;

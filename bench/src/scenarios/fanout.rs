@@ -31,9 +31,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         }
         await_arrivals(rx, expected, Duration::from_secs(600)).await?;
         // The accepts' CPU included: they are part of what a fan-out costs.
-        if let Some(spent) = clock.and_then(CpuClock::elapsed) {
-            cpu.push(spent.as_secs_f64() * 1e6 / expected as f64);
-        }
+        cpu.extend(CpuClock::micros_per(clock, expected));
         let (lat, first, last) = rx.arrivals.take();
         let opened = rx.arrivals.connections() - connections_before;
         let span = last.unwrap().duration_since(first.unwrap()).as_secs_f64();

@@ -30,9 +30,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
             let clock = CpuClock::now();
             let (r, l) = open_loop_step("latency", rx, rate, secs(opts, 10.0, 1.0), &make).await?;
             // Busy CPU per message, the load generator's included (`cpu.rs`).
-            if let Some(spent) = clock.and_then(CpuClock::elapsed) {
-                cpu.push(spent.as_secs_f64() * 1e6 / l.count.max(1) as f64);
-            }
+            cpu.extend(CpuClock::micros_per(clock, l.count as u64));
             println!(
                 "  {rate} msg/s run {}: accept→arrival p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} deliveries)",
                 run + 1,

@@ -17,7 +17,9 @@ use sea_orm::{
     sea_query::{Alias, Expr, OnConflict, Query},
 };
 
-use super::{StoreError, batcher::Batcher, messages::notify_workers, placeholders, quoted};
+use super::{
+    MAX_PARAMETERS, StoreError, batcher::Batcher, messages::notify_workers, placeholders, quoted,
+};
 use crate::{
     domain::DeliveryStatus,
     entities::{delivery, message},
@@ -152,8 +154,6 @@ const DELIVERY_COLUMNS: [&str; 13] = [
     "created_at",
     "updated_at",
 ];
-/// Bind parameters in one PostgreSQL statement at most.
-const MAX_PARAMETERS: usize = 65_535;
 
 /// PostgreSQL: the whole batch as **one statement committed on its own** — the
 /// messages' `INSERT … ON CONFLICT DO NOTHING RETURNING id` and the deliveries of

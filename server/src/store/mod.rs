@@ -184,6 +184,9 @@ fn pairs(
     (sql.join(", "), values)
 }
 
+/// Bind parameters in one PostgreSQL statement at most (the protocol's 16-bit count).
+const MAX_PARAMETERS: usize = 65_535;
+
 /// PostgreSQL: `($n, $n+1, …)` for one row of a `VALUES` list, its values appended
 /// to `values`.
 fn placeholders<const N: usize>(

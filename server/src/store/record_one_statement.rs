@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{DbBackend, Statement, Value};
 
-use super::{FAILING_THRESHOLD, placeholders, quoted, record::Item};
+use super::{FAILING_THRESHOLD, MAX_PARAMETERS, placeholders, quoted, record::Item};
 use crate::domain::{DeliveryStatus, StateChangeId};
 
 /// Columns of the statement's `VALUES` list, one row per attempt: its position in
@@ -42,8 +42,6 @@ const COLUMNS: [&str; 19] = [
 ];
 /// The attempt table's columns: the tail of [`COLUMNS`].
 const ATTEMPT_COLUMNS: &[&str] = COLUMNS.split_at(4).1;
-/// Bind parameters in one PostgreSQL statement at most.
-const MAX_PARAMETERS: usize = 65_535;
 
 /// The statement recording `jobs` (plain successes, sorted by endpoint), or `None`
 /// when it would take more parameters than a statement does.
