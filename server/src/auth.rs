@@ -14,13 +14,27 @@ use actix_web::{
 };
 use chrono::{TimeDelta, Utc};
 
-use crate::{domain::ApiKeyToken, error::ApiError, state::AppState, store::ApiKeyAuth};
+use crate::{
+    domain::ApiKeyToken,
+    error::ApiError,
+    state::AppState,
+    store::{ApiKeyAuth, RequestTarget},
+};
 
 /// `last_used_at` is refreshed at most this often per key, so authentication does not
 /// turn every API call into a database write.
 const LAST_USED_RESOLUTION: TimeDelta = TimeDelta::seconds(60);
 
+/// Runs the request in a cache scope, so that its lookups can be fetched together
+/// with its key's (`cache/prefetch.rs`).
 pub async fn require_api_key(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    crate::cache::request_scope(authenticate_then(req, next)).await
+}
+
+async fn authenticate_then(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
@@ -31,7 +45,7 @@ pub async fn require_api_key(
     let token = bearer_token(req.headers())?;
     let auth = state
         .store
-        .authenticate_api_key(&token)
+        .authenticate_api_key(&token, target_of(&req))
         .await
         .map_err(ApiError::from)?
         .ok_or(ApiError::Unauthorized("invalid or revoked API key"))?;
@@ -54,6 +68,19 @@ pub async fn require_api_key(
     }
     req.extensions_mut().insert(auth);
     next.call(req).await
+}
+
+/// The application a request's path names and whether it publishes a message: a
+/// guess from the path (routing has not happened yet), used only to prefetch.
+fn target_of(req: &ServiceRequest) -> RequestTarget<'_> {
+    let Some(rest) = req.path().strip_prefix("/api/v1/app/") else {
+        return RequestTarget::default();
+    };
+    let (app, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    RequestTarget {
+        app_path: Some(app).filter(|a| !a.is_empty()),
+        publishes: req.method() == actix_web::http::Method::POST && tail == "msg",
+    }
 }
 
 fn bearer_token(headers: &HeaderMap) -> Result<ApiKeyToken, ApiError> {

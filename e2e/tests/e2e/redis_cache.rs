@@ -141,6 +141,12 @@ async fn a_write_on_one_process_is_honoured_by_the_next_request_on_another() {
     b.send(&key, &app, "a.b").await;
     b.send(&key, &app, "a.b").await;
     assert_eq!(b.deliveries(&key, &app, &first).await, 2);
+    // Warm, a message costs one Redis round trip for all three lookups
+    // (`cache/prefetch.rs`), each still checked against its generation.
+    let mgets = redis.calls("mget");
+    b.send(&key, &app, "a.b").await;
+    assert_eq!(redis.calls("mget") - mgets, 1, "one MGET per warm publish");
+    assert_eq!(b.deliveries(&key, &app, &first).await, 3);
 
     // Created on one, fanned out to by the other at once.
     let second = a
@@ -204,7 +210,7 @@ async fn a_write_on_one_process_is_honoured_by_the_next_request_on_another() {
     b.send(&key, &app, "a.b").await;
     assert_eq!(
         b.deliveries(&key, &app, &first).await,
-        6,
+        7,
         "deleted; the others still get theirs"
     );
 

@@ -70,18 +70,29 @@ impl RedisServer {
 
     /// Every key and string value it holds.
     pub fn dump(&self) -> Vec<(String, String)> {
-        let cli = |args: &[&str]| {
-            let out = Command::new("redis-cli")
-                .args(["-p", &self.port.to_string()])
-                .args(args)
-                .output()
-                .expect("redis-cli is installed");
-            String::from_utf8_lossy(&out.stdout).to_string()
-        };
-        cli(&["--scan"])
+        self.cli(&["--scan"])
             .lines()
-            .map(|key| (key.to_string(), cli(&["GET", key])))
+            .map(|key| (key.to_string(), self.cli(&["GET", key])))
             .collect()
+    }
+
+    /// How many times `command` (lower case, e.g. `mget`) has been called on it.
+    pub fn calls(&self, command: &str) -> u64 {
+        let stats = self.cli(&["INFO", "commandstats"]);
+        let prefix = format!("cmdstat_{command}:calls=");
+        stats
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+    }
+
+    fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli is installed");
+        String::from_utf8_lossy(&out.stdout).to_string()
     }
 }
 

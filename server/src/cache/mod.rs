@@ -12,6 +12,7 @@
 
 mod breaker;
 mod local;
+mod prefetch;
 mod redis;
 
 use std::{future::Future, sync::Arc};
@@ -20,6 +21,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::metrics::Metrics;
 
+pub use self::prefetch::scope as request_scope;
 pub use self::redis::{RedisState, SharedRedis};
 
 /// What can be cached: cloned out on a hit, JSON in Redis.
@@ -31,6 +33,7 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Cacheable 
 pub struct Cache {
     backend: Backend,
     metrics: Arc<Metrics>,
+    hints: prefetch::Hints,
 }
 
 #[derive(Clone)]
@@ -45,6 +48,7 @@ impl Cache {
         Self {
             backend: Backend::Local(local::LocalCache::default()),
             metrics,
+            hints: Default::default(),
         }
     }
 
@@ -54,6 +58,7 @@ impl Cache {
         Ok(Self {
             backend: Backend::Redis(self::redis::RedisCache::new(url, metrics.clone())?),
             metrics,
+            hints: Default::default(),
         })
     }
 
@@ -94,6 +99,34 @@ impl Cache {
                 }
                 Ok(value)
             }
+        }
+    }
+
+    /// Before a request's first lookup (its API key's): fetches, in one round trip,
+    /// the entries it is about to look up — the key's, and those of the application
+    /// `app_path` names and, if it `publishes` a message, that application's fan-out
+    /// view, where this process can tell their keys (`prefetch.rs`). Only inside
+    /// [`request_scope`], and only with Redis (the in-process cache has no round trip
+    /// to save).
+    pub async fn prefetch_request(&self, key_hash: &str, app_path: Option<&str>, publishes: bool) {
+        if let Backend::Redis(redis) = &self.backend {
+            redis
+                .prefetch(&self.hints.keys(key_hash, app_path, publishes))
+                .await;
+        }
+    }
+
+    /// Teaches the prefetch an API key's tenant (it never changes).
+    pub fn learn_key_tenant(&self, key_hash: &str, tenant: &str) {
+        if let Backend::Redis(_) = &self.backend {
+            self.hints.remember_tenant(key_hash, tenant);
+        }
+    }
+
+    /// Teaches the prefetch which application an application path resolved to.
+    pub fn learn_app_path(&self, tenant: &str, path: &str, app_id: &str) {
+        if let Backend::Redis(_) = &self.backend {
+            self.hints.remember_app(tenant, path, app_id);
         }
     }
 

@@ -20,7 +20,7 @@ use redis::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Cacheable, breaker::Breaker};
+use super::{Cacheable, breaker::Breaker, prefetch};
 use crate::metrics::Metrics;
 
 /// The longest any request waits on Redis before going to the database.
@@ -90,7 +90,7 @@ pub struct RedisCache {
 }
 
 /// The epoch and generation a lookup saw, for the fill that follows a miss.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Stamp {
     epoch: i64,
     generation: i64,
@@ -143,35 +143,76 @@ impl RedisCache {
         }
     }
 
+    /// `key`'s entry: the one this request prefetched, if any, else one `MGET`.
     pub async fn get<T: Cacheable>(&self, key: &str) -> Lookup<T> {
         if !self.redis.breaker.usable() {
             return Lookup::Unavailable;
         }
-        let keys = [
-            format!("{PREFIX}epoch"),
-            format!("{PREFIX}gen:{key}"),
-            format!("{PREFIX}v:{key}"),
-        ];
-        let found = self
-            .redis
-            .call(|mut c| async move {
-                c.mget::<_, (Option<i64>, Option<i64>, Option<String>)>(&keys)
-                    .await
-            })
-            .await;
-        let Some((epoch, generation, value)) = found else {
-            return Lookup::Unavailable;
+        let fetched = match prefetch::take(key) {
+            Some(fetched) => fetched,
+            None => match self.fetch(&[key]).await {
+                Some(mut found) => found.remove(0),
+                None => return Lookup::Unavailable,
+            },
         };
-        let stamp = Stamp {
-            epoch: epoch.unwrap_or(0),
-            generation: generation.unwrap_or(0),
-        };
-        match value.and_then(|text| serde_json::from_str::<Stored<T>>(&text).ok()) {
-            Some(stored) if stored.e == stamp.epoch && stored.g == stamp.generation => {
+        match fetched
+            .text
+            .and_then(|text| serde_json::from_str::<Stored<T>>(&text).ok())
+        {
+            Some(stored)
+                if stored.e == fetched.stamp.epoch && stored.g == fetched.stamp.generation =>
+            {
                 Lookup::Hit(stored.v)
             }
-            _ => Lookup::Miss(stamp),
+            _ => Lookup::Miss(fetched.stamp),
         }
+    }
+
+    /// Fetches `keys` in one `MGET` and keeps them for this request's lookups
+    /// (`prefetch.rs`).
+    pub async fn prefetch(&self, keys: &[String]) {
+        if !self.redis.breaker.usable() {
+            return;
+        }
+        let wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
+        if let Some(found) = self.fetch(&wanted).await {
+            prefetch::keep(keys.iter().cloned().zip(found));
+        }
+    }
+
+    /// The entries of `keys` and the stamp each is to be judged by, in one atomic
+    /// `MGET epoch gen:<k1> v:<k1> gen:<k2> v:<k2> …`; `None` when Redis fails.
+    async fn fetch(&self, keys: &[&str]) -> Option<Vec<prefetch::Fetched>> {
+        let mut names = Vec::with_capacity(1 + 2 * keys.len());
+        names.push(format!("{PREFIX}epoch"));
+        for key in keys {
+            names.push(format!("{PREFIX}gen:{key}"));
+            names.push(format!("{PREFIX}v:{key}"));
+        }
+        let expected = names.len();
+        let mut replies: Vec<redis::Value> = self
+            .redis
+            .call(|mut c| async move { c.mget(&names).await })
+            .await?;
+        if replies.len() != expected {
+            return None;
+        }
+        let int = |v: redis::Value| redis::from_redis_value::<Option<i64>>(v).ok().flatten();
+        let mut replies = replies.drain(..);
+        let epoch = int(replies.next()?).unwrap_or(0);
+        let mut found = Vec::with_capacity(keys.len());
+        while let (Some(generation), Some(text)) = (replies.next(), replies.next()) {
+            found.push(prefetch::Fetched {
+                text: redis::from_redis_value::<Option<String>>(text)
+                    .ok()
+                    .flatten(),
+                stamp: Stamp {
+                    epoch,
+                    generation: int(generation).unwrap_or(0),
+                },
+            });
+        }
+        Some(found)
     }
 
     /// Stores what the database said, off the request's path.
@@ -207,6 +248,7 @@ impl RedisCache {
             )
             .ignore();
         }
+        prefetch::forget(keys);
         let done = self
             .redis
             .call(|mut c| async move { pipe.query_async::<()>(&mut c).await })

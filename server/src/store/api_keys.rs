@@ -30,14 +30,28 @@ pub struct NewApiKey {
     pub token: ApiKeyToken,
 }
 
+/// Where an authenticated request is going, so that authentication can fetch what the
+/// request will look up in the same cache round trip (`cache/prefetch.rs`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RequestTarget<'a> {
+    /// The application id or uid the path names (`/app/{app}/…`).
+    pub app_path: Option<&'a str>,
+    /// Whether it publishes a message (and so reads the fan-out view).
+    pub publishes: bool,
+}
+
 impl Store {
     /// Resolves a presented key. Revoked keys resolve to nothing. Unscoped: the key is
     /// what tells us the tenant.
     pub async fn authenticate_api_key(
         &self,
         token: &ApiKeyToken,
+        target: RequestTarget<'_>,
     ) -> Result<Option<ApiKeyAuth>, StoreError> {
         let hash = token.hash();
+        self.cache
+            .prefetch_request(&hash, target.app_path, target.publishes)
+            .await;
         // Cached by hash (never the key), and only keys that resolve: unknown keys go
         // to the database each time rather than filling the cache.
         let found = self
@@ -57,11 +71,14 @@ impl Store {
             })
             .await;
         match found {
-            Ok(m) => Ok(Some(ApiKeyAuth {
-                key_id: ApiKeyId(m.key_id),
-                tenant_id: TenantId(m.tenant_id),
-                last_used_at: m.last_used_at,
-            })),
+            Ok(m) => {
+                self.cache.learn_key_tenant(&hash, &m.tenant_id);
+                Ok(Some(ApiKeyAuth {
+                    key_id: ApiKeyId(m.key_id),
+                    tenant_id: TenantId(m.tenant_id),
+                    last_used_at: m.last_used_at,
+                }))
+            }
             Err(StoreError::NotFound) => Ok(None),
             Err(e) => Err(e),
         }

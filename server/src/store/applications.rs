@@ -44,11 +44,15 @@ impl TenantScope<'_> {
             return Err(StoreError::NotFound);
         };
         let key = keys::app(self.tenant_id.as_str(), id_or_uid);
-        self.cache
+        let app: application::Model = self
+            .cache
             .get_or_load(&key, || async {
                 query.one(self.db).await?.ok_or(StoreError::NotFound)
             })
-            .await
+            .await?;
+        self.cache
+            .learn_app_path(self.tenant_id.as_str(), id_or_uid, &app.id);
+        Ok(app)
     }
 
     /// Drops what the cache holds about `app` (by id, by its uid before and after the

@@ -1,6 +1,7 @@
 //! What a claimed delivery's attempt reads besides its own row — the message, the
 //! endpoint, the tenant's header setting and the endpoint's signing secrets — read for
-//! a whole claim at once: three statements per claim instead of two per attempt.
+//! a whole claim at once: two statements per claim (one after an accept's hand-off,
+//! which has the message already) instead of several per attempt.
 //!
 //! Messages and endpoints are read once each, however many of the claim's deliveries
 //! share them (a fan-out claims one message for many endpoints). Every read is keyed
@@ -12,7 +13,10 @@
 //! disabled or given a new secret in that window may still get, or be signed for, the
 //! configuration of the moment of the claim — as with any request already in flight.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    sync::Arc,
+};
 
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement, Value};
@@ -110,19 +114,14 @@ async fn fill_contexts(
 ) -> Result<(), StoreError> {
     let endpoint_keys = distinct(claimed.iter().map(|j| key(j, &j.endpoint_id)));
     let endpoints = endpoints_by_key(db, &endpoint_keys).await?;
-    let mut secrets = secrets_by_key(db, &endpoint_keys).await?;
-    let secrets: HashMap<Key, Arc<Vec<endpoint_secret::Model>>> = endpoint_keys
-        .iter()
-        .map(|k| (k.clone(), Arc::new(secrets.remove(k).unwrap_or_default())))
-        .collect();
     for job in claimed.iter_mut() {
         let (m, e) = (key(job, &job.message_id), key(job, &job.endpoint_id));
         job.context = match (messages.get(&m), endpoints.get(&e)) {
-            (Some(message), Some((endpoint, svix_headers))) => Some(DeliveryContext {
+            (Some(message), Some(endpoint)) => Some(DeliveryContext {
                 message: message.clone(),
-                endpoint: endpoint.clone(),
-                svix_headers: *svix_headers,
-                secrets: secrets[&e].clone(),
+                endpoint: endpoint.endpoint.clone(),
+                svix_headers: endpoint.svix_headers,
+                secrets: endpoint.secrets.clone(),
             }),
             _ => None,
         };
@@ -145,54 +144,55 @@ async fn messages_by_key(
         .collect())
 }
 
+/// An endpoint as an attempt reads it: with its tenant's header setting and its
+/// unexpired secrets, newest first.
+struct EndpointContext {
+    endpoint: Arc<endpoint::Model>,
+    svix_headers: bool,
+    secrets: Arc<Vec<endpoint_secret::Model>>,
+}
+
+/// The endpoints of `keys` with their tenant's setting and their secrets, in one
+/// statement: a row per unexpired secret (an endpoint has one, two while a rotated
+/// one's grace period runs), or one row with no secret.
 async fn endpoints_by_key(
     db: &DatabaseConnection,
     keys: &[Key],
-) -> Result<HashMap<Key, (Arc<endpoint::Model>, bool)>, StoreError> {
-    let (pairs, values) = pairs(db.get_database_backend(), 1, keys);
-    let sql = format!(
-        "SELECT e.*, t.svix_headers AS t_svix_headers FROM endpoint e \
-         JOIN tenant t ON t.id = e.tenant_id \
-         WHERE (e.tenant_id, e.id) IN (VALUES {pairs})"
-    );
-    let rows = db.query_all_raw(statement(db, sql, values)).await?;
-    rows.iter()
-        .map(|row| {
-            let e = endpoint::Model::from_query_result(row, "")?;
-            let svix_headers: bool = row.try_get("", "t_svix_headers")?;
-            Ok((
-                (e.tenant_id.clone(), e.id.clone()),
-                (Arc::new(e), svix_headers),
-            ))
-        })
-        .collect::<Result<_, sea_orm::DbErr>>()
-        .map_err(StoreError::from)
-}
-
-/// Each endpoint's unexpired secrets, newest first.
-async fn secrets_by_key(
-    db: &DatabaseConnection,
-    keys: &[Key],
-) -> Result<HashMap<Key, Vec<endpoint_secret::Model>>, StoreError> {
+) -> Result<HashMap<Key, EndpointContext>, StoreError> {
     let backend = db.get_database_backend();
     let (pairs, mut values) = pairs(backend, 2, keys);
     values.insert(0, Utc::now().into());
     let sql = format!(
-        "SELECT * FROM endpoint_secret WHERE (tenant_id, endpoint_id) IN (VALUES {pairs}) \
-         AND (expires_at IS NULL OR expires_at > {}) ORDER BY id DESC",
+        "SELECT e.*, t.svix_headers AS t_svix_headers, \
+         s.id AS s_id, s.tenant_id AS s_tenant_id, s.endpoint_id AS s_endpoint_id, \
+         s.ciphertext AS s_ciphertext, s.created_at AS s_created_at, \
+         s.expires_at AS s_expires_at \
+         FROM endpoint e JOIN tenant t ON t.id = e.tenant_id \
+         LEFT JOIN endpoint_secret s ON s.tenant_id = e.tenant_id AND s.endpoint_id = e.id \
+         AND (s.expires_at IS NULL OR s.expires_at > {}) \
+         WHERE (e.tenant_id, e.id) IN (VALUES {pairs}) ORDER BY s.id DESC",
         param(backend, 1)
     );
-    let rows = endpoint_secret::Model::find_by_statement(statement(db, sql, values))
-        .all(db)
-        .await?;
-    let mut by_endpoint: HashMap<Key, Vec<endpoint_secret::Model>> = HashMap::new();
-    for row in rows {
-        by_endpoint
-            .entry((row.tenant_id.clone(), row.endpoint_id.clone()))
-            .or_default()
-            .push(row);
+    let rows = db.query_all_raw(statement(db, sql, values)).await?;
+    let mut found: HashMap<Key, EndpointContext> = HashMap::new();
+    for row in &rows {
+        let e = endpoint::Model::from_query_result(row, "")?;
+        let context = match found.entry((e.tenant_id.clone(), e.id.clone())) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(EndpointContext {
+                endpoint: Arc::new(e),
+                svix_headers: row.try_get("", "t_svix_headers")?,
+                secrets: Arc::default(),
+            }),
+        };
+        if row.try_get::<Option<String>>("", "s_id")?.is_some() {
+            let secret = endpoint_secret::Model::from_query_result(row, "s_")?;
+            Arc::get_mut(&mut context.secrets)
+                .expect("not shared until every row is read")
+                .push(secret);
+        }
     }
-    Ok(by_endpoint)
+    Ok(found)
 }
 
 fn statement(db: &DatabaseConnection, sql: String, values: Vec<Value>) -> Statement {

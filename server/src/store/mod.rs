@@ -39,7 +39,7 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr, SqlErr};
 
 pub use alert_settings::{ALERT_KINDS, AlertSettings};
 pub use alerts::{AlertEvent, ComposedEmail};
-pub use api_keys::{ApiKeyAuth, NewApiKey};
+pub use api_keys::{ApiKeyAuth, NewApiKey, RequestTarget};
 pub use applications::{AppFields, AppPatch};
 pub use attempts::AttemptFilter;
 pub use connect::connect_and_migrate;
