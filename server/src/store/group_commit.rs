@@ -17,9 +17,7 @@ use sea_orm::{
     sea_query::{Alias, Expr, OnConflict, Query},
 };
 
-use super::{
-    MAX_PARAMETERS, StoreError, batcher::Batcher, messages::notify_workers, placeholders, quoted,
-};
+use super::{StoreError, batcher::Batcher, json_rows, messages::notify_workers, quoted};
 use crate::{
     domain::DeliveryStatus,
     entities::{delivery, message},
@@ -77,9 +75,8 @@ impl GroupCommit {
 /// written, the wake-up. Returns the ids of the messages written.
 async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String>, DbErr> {
     let backend = db.get_database_backend();
-    if backend == DbBackend::Postgres
-        && let Some(statement) = one_statement(jobs)
-    {
+    if backend == DbBackend::Postgres {
+        let statement = one_statement(jobs);
         let mut written = HashSet::with_capacity(jobs.len());
         for row in db.query_all_raw(statement).await? {
             written.insert(row.try_get::<String>("", "id")?);
@@ -155,6 +152,34 @@ const DELIVERY_COLUMNS: [&str; 13] = [
     "updated_at",
 ];
 
+/// Their SQL types, for the one-statement path's rows (`json_rows.rs`).
+const MESSAGE_TYPES: [&str; 9] = [
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+];
+const DELIVERY_TYPES: [&str; 13] = [
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "int2",
+    "int2",
+    "int4",
+    "timestamptz",
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+];
+
 /// PostgreSQL: the whole batch as **one statement committed on its own** — the
 /// messages' `INSERT … ON CONFLICT DO NOTHING RETURNING id` and the deliveries of
 /// those written, as data-modifying CTEs, and the wake-up as `pg_notify` on each
@@ -163,55 +188,45 @@ const DELIVERY_COLUMNS: [&str; 13] = [
 /// `INSERT`s, `NOTIFY` and `COMMIT`; just as atomic (a statement outside a
 /// transaction is one). When only some messages need the wake-up, a batch where
 /// only the others were written still wakes the workers: a claim that finds nothing
-/// costs less than the round trips saved. `None` when the batch has more parameters
-/// than a statement takes.
-fn one_statement(jobs: &[Rows]) -> Option<Statement> {
-    let deliveries: usize = jobs.iter().map(|j| j.deliveries.len()).sum();
-    if jobs.len() * MESSAGE_COLUMNS.len() + deliveries * DELIVERY_COLUMNS.len() > MAX_PARAMETERS {
-        return None;
-    }
-    let mut values: Vec<Value> = Vec::new();
-    let mut messages = Vec::with_capacity(jobs.len());
-    let mut delivery_rows = Vec::with_capacity(deliveries);
-    for job in jobs {
-        messages.push(placeholders(&mut values, message_values(&job.message)));
-        for d in &job.deliveries {
-            delivery_rows.push(placeholders(&mut values, delivery_values(d)));
-        }
-    }
+/// costs less than the round trips saved. The rows go as two JSON parameters
+/// (`json_rows.rs`), so the statement has one text (two: with or without the
+/// wake-up) whatever the batch holds.
+fn one_statement(jobs: &[Rows]) -> Statement {
+    let messages = json_rows::rows(
+        &MESSAGE_COLUMNS,
+        jobs.iter().map(|j| message_values(&j.message)),
+    );
+    let deliveries = json_rows::rows(
+        &DELIVERY_COLUMNS,
+        jobs.iter()
+            .flat_map(|j| j.deliveries.iter().map(delivery_values)),
+    );
+    let mut values: Vec<Value> = vec![messages, deliveries];
     let message_columns = quoted(&MESSAGE_COLUMNS);
     let delivery_columns = quoted(&DELIVERY_COLUMNS);
     let mut sql = format!(
-        "WITH m AS (INSERT INTO message ({message_columns}) VALUES {} \
-         ON CONFLICT DO NOTHING RETURNING id)",
-        messages.join(", ")
+        "WITH m AS (INSERT INTO message ({message_columns}) \
+         SELECT {message_columns} FROM {} \
+         ON CONFLICT DO NOTHING RETURNING id), \
+         d AS (INSERT INTO delivery ({delivery_columns}) \
+         SELECT {delivery_columns} FROM {} \
+         WHERE v.message_id IN (SELECT id FROM m))",
+        json_rows::recordset(1, "r", &MESSAGE_COLUMNS, &MESSAGE_TYPES),
+        json_rows::recordset(2, "v", &DELIVERY_COLUMNS, &DELIVERY_TYPES),
     );
-    if !delivery_rows.is_empty() {
-        sql.push_str(&format!(
-            ", d AS (INSERT INTO delivery ({delivery_columns}) \
-             SELECT {delivery_columns} FROM (VALUES {}) AS v ({delivery_columns}) \
-             WHERE v.message_id IN (SELECT id FROM m))",
-            delivery_rows.join(", ")
-        ));
-    }
     if jobs.iter().any(|j| j.queued().next().is_some()) {
         // The payload names the endpoints (`engine/wake.rs`), as a parameter.
         // `::text`: the void result of `pg_notify` as a column any driver decodes.
         let named = crate::engine::wake::payload(jobs.iter().flat_map(Rows::queued));
         values.push(named.into());
         sql.push_str(&format!(
-            " SELECT id, pg_notify('{}', ${})::text AS woken FROM m",
+            " SELECT id, pg_notify('{}', $3)::text AS woken FROM m",
             crate::engine::wakeups::CHANNEL,
-            values.len()
         ));
     } else {
         sql.push_str(" SELECT id FROM m");
     }
-    Some(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        sql,
-        values,
-    ))
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// A message row's values, in [`MESSAGE_COLUMNS`] order (both write paths).

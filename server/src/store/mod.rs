@@ -21,6 +21,7 @@ mod endpoints;
 mod event_types;
 mod group_commit;
 mod idempotency;
+mod json_rows;
 mod json_text;
 mod messages;
 mod pagination;
@@ -164,8 +165,8 @@ fn param(backend: DbBackend, n: usize) -> String {
     }
 }
 
-/// `($n, $n+1), ($n+2, $n+3), …` for `keys` (a `VALUES` list of `(tenant_id, id)`
-/// pairs), and their values in that order.
+/// `($n, $n+1), ($n+2, $n+3), …` for `keys` (a `VALUES` list of pairs such as
+/// `(tenant_id, id)`), and their values in that order.
 fn pairs(
     backend: DbBackend,
     first: usize,

@@ -185,26 +185,19 @@ async fn finish_successes(
         return Ok(HashSet::new());
     }
     let backend = txn.get_database_backend();
-    let p = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => format!("?{n}"),
-    };
-    let pairs: Vec<String> = (0..which.len())
-        .map(|k| format!("({}, {})", p(2 + 2 * k), p(3 + 2 * k)))
+    let leases: Vec<(String, String)> = which
+        .iter()
+        .map(|&i| (jobs[i].job.id.clone(), jobs[i].job.lease.clone()))
         .collect();
+    let (list, mut values) = super::pairs(backend, 2, &leases);
+    values.insert(0, now.into());
     let sql = format!(
         "UPDATE delivery SET status = {}, attempt_count = attempt_count + 1, \
          lease_owner = NULL, lease_until = NULL, updated_at = {} \
-         WHERE (id, lease_owner) IN (VALUES {}) RETURNING id",
+         WHERE (id, lease_owner) IN (VALUES {list}) RETURNING id",
         DeliveryStatus::Success.as_i16(),
-        p(1),
-        pairs.join(", ")
+        super::param(backend, 1),
     );
-    let mut values: Vec<sea_orm::Value> = vec![now.into()];
-    for &i in which {
-        values.push(jobs[i].job.id.as_str().into());
-        values.push(jobs[i].job.lease.as_str().into());
-    }
     let done: HashSet<String> = txn
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?
