@@ -27,6 +27,9 @@ use crate::{
 const MAX_BATCH: usize = 256;
 /// Delivery rows per statement (13 parameters each: under both databases' limits).
 const DELIVERY_CHUNK: usize = 1_000;
+/// Delivery rows in PostgreSQL's one-statement batch at most (as many as its
+/// parameters allowed before they went as JSON).
+const ONE_STATEMENT_DELIVERIES: usize = 5_000;
 
 /// A message and its deliveries, ready to write.
 pub struct Rows {
@@ -75,8 +78,9 @@ impl GroupCommit {
 /// written, the wake-up. Returns the ids of the messages written.
 async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String>, DbErr> {
     let backend = db.get_database_backend();
-    if backend == DbBackend::Postgres {
-        let statement = one_statement(jobs);
+    if backend == DbBackend::Postgres
+        && let Some(statement) = one_statement(jobs)
+    {
         let mut written = HashSet::with_capacity(jobs.len());
         for row in db.query_all_raw(statement).await? {
             written.insert(row.try_get::<String>("", "id")?);
@@ -190,8 +194,13 @@ const DELIVERY_TYPES: [&str; 13] = [
 /// only the others were written still wakes the workers: a claim that finds nothing
 /// costs less than the round trips saved. The rows go as two JSON parameters
 /// (`json_rows.rs`), so the statement has one text (two: with or without the
-/// wake-up) whatever the batch holds.
-fn one_statement(jobs: &[Rows]) -> Statement {
+/// wake-up) whatever the batch holds. `None` for a batch of more than
+/// [`ONE_STATEMENT_DELIVERIES`] deliveries (a wide fan-out), written in chunks by the
+/// transaction instead of as one JSON text of tens of megabytes.
+fn one_statement(jobs: &[Rows]) -> Option<Statement> {
+    if jobs.iter().map(|j| j.deliveries.len()).sum::<usize>() > ONE_STATEMENT_DELIVERIES {
+        return None;
+    }
     let messages = json_rows::rows(
         &MESSAGE_COLUMNS,
         jobs.iter().map(|j| message_values(&j.message)),
@@ -226,7 +235,11 @@ fn one_statement(jobs: &[Rows]) -> Statement {
     } else {
         sql.push_str(" SELECT id FROM m");
     }
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+    Some(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        values,
+    ))
 }
 
 /// A message row's values, in [`MESSAGE_COLUMNS`] order (both write paths).
