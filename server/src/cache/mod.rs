@@ -33,7 +33,9 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Cacheable 
 pub struct Cache {
     backend: Backend,
     metrics: Arc<Metrics>,
-    hints: prefetch::Hints,
+    /// What the prefetch has learnt; only with Redis (in-process lookups cost no
+    /// round trip to save).
+    hints: Option<prefetch::Hints>,
 }
 
 #[derive(Clone)]
@@ -48,7 +50,7 @@ impl Cache {
         Self {
             backend: Backend::Local(local::LocalCache::default()),
             metrics,
-            hints: Default::default(),
+            hints: None,
         }
     }
 
@@ -58,7 +60,7 @@ impl Cache {
         Ok(Self {
             backend: Backend::Redis(self::redis::RedisCache::new(url, metrics.clone())?),
             metrics,
-            hints: Default::default(),
+            hints: Some(prefetch::Hints::default()),
         })
     }
 
@@ -109,24 +111,24 @@ impl Cache {
     /// [`request_scope`], and only with Redis (the in-process cache has no round trip
     /// to save).
     pub async fn prefetch_request(&self, key_hash: &str, app_path: Option<&str>, publishes: bool) {
-        if let Backend::Redis(redis) = &self.backend {
+        if let (Backend::Redis(redis), Some(hints)) = (&self.backend, &self.hints) {
             redis
-                .prefetch(&self.hints.keys(key_hash, app_path, publishes))
+                .prefetch(&hints.keys(key_hash, app_path, publishes))
                 .await;
         }
     }
 
     /// Teaches the prefetch an API key's tenant (it never changes).
     pub fn learn_key_tenant(&self, key_hash: &str, tenant: &str) {
-        if let Backend::Redis(_) = &self.backend {
-            self.hints.remember_tenant(key_hash, tenant);
+        if let Some(hints) = &self.hints {
+            hints.remember_tenant(key_hash, tenant);
         }
     }
 
     /// Teaches the prefetch which application an application path resolved to.
     pub fn learn_app_path(&self, tenant: &str, path: &str, app_id: &str) {
-        if let Backend::Redis(_) = &self.backend {
-            self.hints.remember_app(tenant, path, app_id);
+        if let Some(hints) = &self.hints {
+            hints.remember_app(tenant, path, app_id);
         }
     }
 

@@ -21,6 +21,7 @@ use std::{
     collections::HashMap,
     future::Future,
     sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use super::{keys, redis::Stamp};
@@ -30,7 +31,15 @@ use super::{keys, redis::Stamp};
 pub(super) struct Fetched {
     pub text: Option<String>,
     pub stamp: Stamp,
+    pub fetched_at: Instant,
 }
+
+/// A prefetched entry is served for this long after its `MGET`, then looked up
+/// afresh: the lookups it saves follow the key's within a millisecond or two, while
+/// a slow upload or a paced message (up to a second) would otherwise act on the
+/// configuration of its first byte — and a delivery written for an endpoint deleted
+/// meanwhile fails its whole batch's foreign key.
+const SERVED_FOR: Duration = Duration::from_millis(50);
 
 tokio::task_local! {
     static FETCHED: RefCell<HashMap<String, Fetched>>;
@@ -47,12 +56,13 @@ pub(super) fn keep(found: impl IntoIterator<Item = (String, Fetched)>) {
     let _ = FETCHED.try_with(|map| map.borrow_mut().extend(found));
 }
 
-/// The entry prefetched for `key` in this request, once.
+/// The entry prefetched for `key` in this request, once, if it is recent enough.
 pub(super) fn take(key: &str) -> Option<Fetched> {
     FETCHED
         .try_with(|map| map.borrow_mut().remove(key))
         .ok()
         .flatten()
+        .filter(|fetched| fetched.fetched_at.elapsed() <= SERVED_FOR)
 }
 
 /// Drops what this request prefetched for `keys`, which it has just invalidated.
@@ -158,7 +168,8 @@ mod tests {
     async fn an_entry_is_served_once_and_only_inside_its_request() {
         let fetched = || Fetched {
             text: Some("x".into()),
-            stamp: Stamp::default(),
+            stamp: Stamp::zero(),
+            fetched_at: Instant::now(),
         };
         keep([("k".to_string(), fetched())]);
         assert!(take("k").is_none(), "outside a request nothing is kept");
@@ -168,6 +179,12 @@ mod tests {
             assert!(take("k").is_none(), "taken once");
             forget(&["j".to_string()]);
             assert!(take("j").is_none(), "invalidated by the request itself");
+            let old = Fetched {
+                fetched_at: Instant::now() - SERVED_FOR * 2,
+                ..fetched()
+            };
+            keep([("old".to_string(), old)]);
+            assert!(take("old").is_none(), "too old: looked up afresh");
         })
         .await;
     }

@@ -4,7 +4,8 @@
 //! `gen:<key>` (a fresh random value set by each invalidation of `<key>`: never a value
 //! it had before, even after the key expired), and `v:<key>` = `{"e": epoch,
 //! "g": generation, "v": value}` with a TTL. A lookup is one `MGET epoch gen:<key>
-//! v:<key>`: a hit only when the value was stored under the current epoch and
+//! v:<key>` (or, prefetched, one `MGET` of the epoch and several keys' pairs:
+//! `prefetch.rs`): a hit only when the value was stored under the current epoch and
 //! generation. A fill stores what the database said under the epoch and generation
 //! read *before* the database was asked, so a fill overtaken by an invalidation is
 //! stored under a stale generation and never served.
@@ -90,7 +91,7 @@ pub struct RedisCache {
 }
 
 /// The epoch and generation a lookup saw, for the fill that follows a miss.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Stamp {
     epoch: i64,
     generation: i64,
@@ -108,6 +109,16 @@ struct Stored<V> {
     e: i64,
     g: i64,
     v: V,
+}
+
+impl Stamp {
+    #[cfg(test)]
+    pub(super) fn zero() -> Self {
+        Self {
+            epoch: 0,
+            generation: 0,
+        }
+    }
 }
 
 impl RedisCache {
@@ -197,9 +208,11 @@ impl RedisCache {
         if replies.len() != expected {
             return None;
         }
-        let int = |v: redis::Value| redis::from_redis_value::<Option<i64>>(v).ok().flatten();
+        // A counter that is there but not a number is not ours to read as 0: no lookup.
+        let int = |v: redis::Value| redis::from_redis_value::<Option<i64>>(v).ok();
         let mut replies = replies.drain(..);
-        let epoch = int(replies.next()?).unwrap_or(0);
+        let epoch = int(replies.next()?)?.unwrap_or(0);
+        let fetched_at = std::time::Instant::now();
         let mut found = Vec::with_capacity(keys.len());
         while let (Some(generation), Some(text)) = (replies.next(), replies.next()) {
             found.push(prefetch::Fetched {
@@ -208,8 +221,9 @@ impl RedisCache {
                     .flatten(),
                 stamp: Stamp {
                     epoch,
-                    generation: int(generation).unwrap_or(0),
+                    generation: int(generation)?.unwrap_or(0),
                 },
+                fetched_at,
             });
         }
         Some(found)

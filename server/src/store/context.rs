@@ -45,8 +45,8 @@ pub(super) struct NewDeliveries {
 }
 
 /// Reads the context of handed-off deliveries for all the accepts that committed
-/// meanwhile at once (`batcher.rs`): under load, one pair of reads serves many
-/// messages instead of a pair each.
+/// meanwhile at once (`batcher.rs`): under load, one read serves many messages
+/// instead of one each.
 pub(super) type NewContexts = Batcher<NewDeliveries, Vec<ClaimedDelivery>>;
 
 pub(super) fn spawn_new_contexts(db: DatabaseConnection) -> NewContexts {
@@ -176,11 +176,11 @@ async fn endpoints_by_key(
     let rows = db.query_all_raw(statement(db, sql, values)).await?;
     let mut found: HashMap<Key, EndpointContext> = HashMap::new();
     for row in &rows {
-        let e = endpoint::Model::from_query_result(row, "")?;
-        let context = match found.entry((e.tenant_id.clone(), e.id.clone())) {
+        let key: Key = (row.try_get("", "tenant_id")?, row.try_get("", "id")?);
+        let context = match found.entry(key) {
             Entry::Occupied(known) => known.into_mut(),
             Entry::Vacant(new) => new.insert(EndpointContext {
-                endpoint: Arc::new(e),
+                endpoint: Arc::new(endpoint::Model::from_query_result(row, "")?),
                 svix_headers: row.try_get("", "t_svix_headers")?,
                 secrets: Arc::default(),
             }),

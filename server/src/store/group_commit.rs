@@ -30,6 +30,8 @@ const DELIVERY_CHUNK: usize = 1_000;
 /// Delivery rows in PostgreSQL's one-statement batch at most (as many as its
 /// parameters allowed before they went as JSON).
 const ONE_STATEMENT_DELIVERIES: usize = 5_000;
+/// Payload bytes in PostgreSQL's one-statement batch at most.
+const ONE_STATEMENT_PAYLOAD_BYTES: usize = 64 << 20;
 
 /// A message and its deliveries, ready to write.
 pub struct Rows {
@@ -195,10 +197,16 @@ const DELIVERY_TYPES: [&str; 13] = [
 /// costs less than the round trips saved. The rows go as two JSON parameters
 /// (`json_rows.rs`), so the statement has one text (two: with or without the
 /// wake-up) whatever the batch holds. `None` for a batch of more than
-/// [`ONE_STATEMENT_DELIVERIES`] deliveries (a wide fan-out), written in chunks by the
-/// transaction instead of as one JSON text of tens of megabytes.
+/// [`ONE_STATEMENT_DELIVERIES`] deliveries (a wide fan-out) or
+/// [`ONE_STATEMENT_PAYLOAD_BYTES`] of payloads, written by the transaction instead of
+/// as one JSON text of tens of megabytes (PostgreSQL takes at most 1 GB in one value).
 fn one_statement(jobs: &[Rows]) -> Option<Statement> {
-    if jobs.iter().map(|j| j.deliveries.len()).sum::<usize>() > ONE_STATEMENT_DELIVERIES {
+    let deliveries: usize = jobs.iter().map(|j| j.deliveries.len()).sum();
+    let payload_bytes: usize = jobs
+        .iter()
+        .map(|j| j.message.payload.as_ref().map_or(0, String::len))
+        .sum();
+    if deliveries > ONE_STATEMENT_DELIVERIES || payload_bytes > ONE_STATEMENT_PAYLOAD_BYTES {
         return None;
     }
     let messages = json_rows::rows(
