@@ -9,6 +9,8 @@ mod crash;
 mod dashboard_flow;
 mod python_clients;
 mod redis_cache;
+mod redis_rate_limit;
 mod redis_server;
 mod shutdown;
 mod signatures;
+mod two_processes;

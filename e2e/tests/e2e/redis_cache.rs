@@ -2,7 +2,7 @@
 //! PostgreSQL and a `redis-server` of the test's own: a write acknowledged by one
 //! process is honoured by the very next request on the other; a Redis that hangs or
 //! dies costs no request an error and nothing is served stale once it is back; no
-//! secret is ever written to Redis; the rate limit is shared.
+//! secret is ever written to Redis.
 
 use std::time::{Duration, Instant};
 
@@ -11,107 +11,7 @@ use serde_json::{Value, json};
 
 use crate::redis_server::RedisServer;
 use crate::support::{PgDatabase, Server};
-
-const PASSWORD: &str = "correct horse battery";
-
-/// One process's API, as one tenant.
-struct Api {
-    base: String,
-    client: reqwest::Client,
-}
-
-impl Api {
-    fn new(server: &Server) -> Self {
-        Self {
-            base: format!("{}/api/v1", server.url),
-            client: reqwest::Client::new(),
-        }
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        key: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(key);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn ok(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
-        let (status, body) = self.call(method, path, key, body).await;
-        assert!(status.is_success(), "{method} {path}: {status} {body}");
-        body
-    }
-
-    async fn signup(&self, email: &str) -> String {
-        let res: Value = self
-            .client
-            .post(format!("{}/signup", self.base))
-            .json(&json!({"organization": "Cache", "email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        res["apiKey"].as_str().unwrap().to_string()
-    }
-
-    /// Sends a message; how many deliveries it fanned out to is seen in the stats.
-    async fn send(&self, key: &str, app: &str, event_type: &str) {
-        let (status, body) = self
-            .call(
-                "POST",
-                &format!("/app/{app}/msg"),
-                key,
-                Some(json!({"eventType": event_type, "payload": {}})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    }
-
-    /// Deliveries ever made for the endpoint, whatever their state.
-    async fn deliveries(&self, key: &str, app: &str, ep: &str) -> i64 {
-        let stats = self
-            .ok("GET", &format!("/app/{app}/endpoint/{ep}/stats"), key, None)
-            .await;
-        ["success", "pending", "sending", "fail", "canceled"]
-            .iter()
-            .map(|k| stats[*k].as_i64().unwrap_or(0))
-            .sum()
-    }
-}
-
-fn env_of<'a>(
-    owned: &'a [(&'static str, String)],
-    extra: &[(&'a str, &'a str)],
-) -> Vec<(&'a str, &'a str)> {
-    let mut env: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    env.extend_from_slice(extra);
-    env
-}
-
-/// Two API processes on one PostgreSQL and one Redis.
-fn two_processes(db: &PgDatabase, redis: &RedisServer, extra: &[(&str, &str)]) -> (Server, Server) {
-    let mut owned = db.env().to_vec();
-    owned.push(("REDIS_URL", redis.url()));
-    let mut base = vec![("HOOKRELAY_ROLE", "api"), ("HOOKRELAY_RATE_LIMIT", "0")];
-    base.extend_from_slice(extra);
-    let env = env_of(&owned, &base);
-    (Server::start(&env), Server::start(&env))
-}
+use crate::two_processes::{Api, PASSWORD, two_processes};
 
 #[tokio::test]
 async fn a_write_on_one_process_is_honoured_by_the_next_request_on_another() {
@@ -403,29 +303,4 @@ async fn a_hung_or_dead_redis_costs_no_request_and_serves_nothing_stale_after() 
     b.send(&key, &app, "a.b").await;
     b.send(&key, &app, "a.b").await;
     assert!(hits().await > before, "the cache recovered by itself");
-}
-
-#[tokio::test]
-async fn the_rate_limit_is_shared_through_redis() {
-    let redis = RedisServer::start();
-    let db = PgDatabase::create();
-    let (one, two) = two_processes(&db, &redis, &[("HOOKRELAY_RATE_LIMIT", "5")]);
-    let (a, b) = (Api::new(&one), Api::new(&two));
-    let key = a.signup("limited@example.com").await;
-    // Per process, 10 each would pass (a burst of twice 5); shared, at most 5 per
-    // second, so at most 10 of 20 even across a second's boundary.
-    let mut passed = 0;
-    let mut limited = 0;
-    for n in 0..20 {
-        let api = if n % 2 == 0 { &a } else { &b };
-        match api.call("GET", "/app", &key, None).await.0 {
-            StatusCode::OK => passed += 1,
-            StatusCode::TOO_MANY_REQUESTS => limited += 1,
-            other => panic!("unexpected {other}"),
-        }
-    }
-    assert!(
-        passed <= 10 && limited >= 10,
-        "passed {passed}, limited {limited}"
-    );
 }

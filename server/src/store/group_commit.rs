@@ -92,7 +92,7 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     let txn = db.begin().await?;
     let mut insert = Query::insert()
         .into_table(message::Entity.table_ref())
-        .columns(MESSAGE_COLUMNS.map(Alias::new))
+        .columns(names(&MESSAGE_COLUMNS).map(Alias::new))
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .returning_col(message::Column::Id)
         .to_owned();
@@ -111,7 +111,7 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     for chunk in deliveries.chunks(DELIVERY_CHUNK) {
         let mut insert = Query::insert()
             .into_table(delivery::Entity.table_ref())
-            .columns(DELIVERY_COLUMNS.map(Alias::new))
+            .columns(names(&DELIVERY_COLUMNS).map(Alias::new))
             .to_owned();
         for d in chunk {
             insert.values_panic(delivery_values(d).map(Expr::val));
@@ -131,60 +131,39 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     Ok(written)
 }
 
-const MESSAGE_COLUMNS: [&str; 9] = [
-    "id",
-    "tenant_id",
-    "app_id",
-    "event_type",
-    "event_id",
-    "channels",
-    "tags",
-    "payload",
-    "created_at",
+/// The message table's columns, with their SQL types (for the one-statement path's
+/// JSON rows: `json_rows.rs`).
+const MESSAGE_COLUMNS: [(&str, &str); 9] = [
+    ("id", "text"),
+    ("tenant_id", "text"),
+    ("app_id", "text"),
+    ("event_type", "text"),
+    ("event_id", "text"),
+    ("channels", "text"),
+    ("tags", "text"),
+    ("payload", "text"),
+    ("created_at", "timestamptz"),
 ];
-const DELIVERY_COLUMNS: [&str; 13] = [
-    "id",
-    "tenant_id",
-    "app_id",
-    "message_id",
-    "endpoint_id",
-    "status",
-    "trigger",
-    "attempt_count",
-    "next_attempt_at",
-    "lease_owner",
-    "lease_until",
-    "created_at",
-    "updated_at",
+const DELIVERY_COLUMNS: [(&str, &str); 13] = [
+    ("id", "text"),
+    ("tenant_id", "text"),
+    ("app_id", "text"),
+    ("message_id", "text"),
+    ("endpoint_id", "text"),
+    ("status", "int2"),
+    ("trigger", "int2"),
+    ("attempt_count", "int4"),
+    ("next_attempt_at", "timestamptz"),
+    ("lease_owner", "text"),
+    ("lease_until", "timestamptz"),
+    ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
 ];
 
-/// Their SQL types, for the one-statement path's rows (`json_rows.rs`).
-const MESSAGE_TYPES: [&str; 9] = [
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "timestamptz",
-];
-const DELIVERY_TYPES: [&str; 13] = [
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "int2",
-    "int2",
-    "int4",
-    "timestamptz",
-    "text",
-    "timestamptz",
-    "timestamptz",
-    "timestamptz",
-];
+/// The names of `columns`, without their types.
+fn names<const N: usize>(columns: &[(&'static str, &str); N]) -> [&'static str; N] {
+    columns.map(|(name, _)| name)
+}
 
 /// PostgreSQL: the whole batch as **one statement committed on its own** — the
 /// messages' `INSERT … ON CONFLICT DO NOTHING RETURNING id` and the deliveries of
@@ -210,17 +189,17 @@ fn one_statement(jobs: &[Rows]) -> Option<Statement> {
         return None;
     }
     let messages = json_rows::rows(
-        &MESSAGE_COLUMNS,
+        &names(&MESSAGE_COLUMNS),
         jobs.iter().map(|j| message_values(&j.message)),
     );
     let deliveries = json_rows::rows(
-        &DELIVERY_COLUMNS,
+        &names(&DELIVERY_COLUMNS),
         jobs.iter()
             .flat_map(|j| j.deliveries.iter().map(delivery_values)),
     );
     let mut values: Vec<Value> = vec![messages, deliveries];
-    let message_columns = quoted(&MESSAGE_COLUMNS);
-    let delivery_columns = quoted(&DELIVERY_COLUMNS);
+    let message_columns = quoted(&names(&MESSAGE_COLUMNS));
+    let delivery_columns = quoted(&names(&DELIVERY_COLUMNS));
     let mut sql = format!(
         "WITH m AS (INSERT INTO message ({message_columns}) \
          SELECT {message_columns} FROM {} \
@@ -228,8 +207,8 @@ fn one_statement(jobs: &[Rows]) -> Option<Statement> {
          d AS (INSERT INTO delivery ({delivery_columns}) \
          SELECT {delivery_columns} FROM {} \
          WHERE v.message_id IN (SELECT id FROM m))",
-        json_rows::recordset(1, "r", &MESSAGE_COLUMNS, &MESSAGE_TYPES),
-        json_rows::recordset(2, "v", &DELIVERY_COLUMNS, &DELIVERY_TYPES),
+        json_rows::recordset(1, "r", &MESSAGE_COLUMNS),
+        json_rows::recordset(2, "v", &DELIVERY_COLUMNS),
     );
     if jobs.iter().any(|j| j.queued().next().is_some()) {
         // The payload names the endpoints (`engine/wake.rs`), as a parameter.

@@ -24,12 +24,10 @@ use chrono::SecondsFormat;
 use sea_orm::Value;
 
 /// `json_to_recordset($param::json) AS <alias>("c1" t1, …)`: the rows of [`rows`] as a
-/// table with typed columns (SQL types, e.g. `text`, `int2`, `timestamptz`).
-pub(super) fn recordset(param: usize, alias: &str, columns: &[&str], types: &[&str]) -> String {
-    debug_assert_eq!(columns.len(), types.len());
+/// table with typed `(column, SQL type)` columns (e.g. `("id", "text")`).
+pub(super) fn recordset(param: usize, alias: &str, columns: &[(&str, &str)]) -> String {
     let typed: Vec<String> = columns
         .iter()
-        .zip(types)
         .map(|(c, t)| format!("\"{c}\" {t}"))
         .collect();
     format!(
@@ -105,7 +103,7 @@ mod tests {
             serde_json::json!([{"id": "a\"b", "n": 7, "gone": null, "at": "2025-12-02T10:06:40.123456Z"}])
         );
         assert_eq!(
-            recordset(3, "v", &["id", "n"], &["text", "int2"]),
+            recordset(3, "v", &[("id", "text"), ("n", "int2")]),
             "json_to_recordset($3::json) AS v(\"id\" text, \"n\" int2)"
         );
     }
