@@ -4,7 +4,9 @@
 //! transaction is over.
 //!
 //! While `concurrent` transactions are running, new items queue up, so a batch grows
-//! with the load by itself: one fsync serves many callers. A failed transaction fails
+//! with the load by itself: one fsync serves many callers. How many may run at once is
+//! the caller's trade: more is a shorter wait for a lone item, fewer is bigger batches
+//! (fewer statements to plan and commits to flush for the same items). A failed transaction fails
 //! every item in it (each caller sees the error; nothing is half-written).
 
 use std::{future::Future, sync::Arc};
@@ -33,11 +35,13 @@ impl<J, R> Clone for Batcher<J, R> {
 
 impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
     /// Starts the loop on the current runtime. `commit` gets a batch and returns one
-    /// result per item, in the batch's order. `what` names it in errors.
+    /// result per item, in the batch's order; at most `concurrent` of them run at once
+    /// on PostgreSQL (one on SQLite). `what` names it in errors.
     pub fn spawn<F, Fut>(
         db: DatabaseConnection,
         what: &'static str,
         max_batch: usize,
+        concurrent: usize,
         commit: F,
     ) -> Self
     where
@@ -48,7 +52,7 @@ impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
         // SQLite has one writer: concurrent transactions would only queue for its lock.
         let concurrent = match db.get_database_backend() {
             DbBackend::Sqlite => 1,
-            _ => 4,
+            _ => concurrent.max(1),
         };
         tokio::spawn(run(db, rx, concurrent, max_batch, commit));
         Self { tx, what }

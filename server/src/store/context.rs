@@ -54,6 +54,7 @@ pub(super) fn spawn_new_contexts(db: DatabaseConnection) -> NewContexts {
         db,
         "context reader",
         256,
+        4,
         |db, batch: Vec<NewDeliveries>| async move {
             let mut messages = HashMap::new();
             let mut counts = Vec::with_capacity(batch.len());

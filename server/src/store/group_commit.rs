@@ -25,6 +25,9 @@ use crate::{
 
 /// Messages in one transaction at most.
 const MAX_BATCH: usize = 256;
+/// Accept transactions in flight at once (PostgreSQL): a message arriving while
+/// they are all running waits for one to finish, which is its accept latency.
+const TRANSACTIONS: usize = 4;
 /// Delivery rows per statement (13 parameters each: under both databases' limits).
 const DELIVERY_CHUNK: usize = 1_000;
 /// Delivery rows in PostgreSQL's one-statement batch at most (as many as its
@@ -59,13 +62,19 @@ pub struct GroupCommit {
 impl GroupCommit {
     /// Starts the committer on the current runtime.
     pub fn spawn(db: DatabaseConnection) -> Self {
-        let batcher = Batcher::spawn(db, "message committer", MAX_BATCH, |db, jobs| async move {
-            let written = commit(&db, &jobs).await?;
-            Ok(jobs
-                .iter()
-                .map(|rows| written.contains(&rows.message.id))
-                .collect())
-        });
+        let batcher = Batcher::spawn(
+            db,
+            "message committer",
+            MAX_BATCH,
+            TRANSACTIONS,
+            |db, jobs| async move {
+                let written = commit(&db, &jobs).await?;
+                Ok(jobs
+                    .iter()
+                    .map(|rows| written.contains(&rows.message.id))
+                    .collect())
+            },
+        );
         Self { batcher }
     }
 
