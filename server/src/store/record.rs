@@ -34,8 +34,9 @@ const MAX_BATCH: usize = 128;
 /// four: nobody waits on a recording but the delivery's global slot, and half as many
 /// statements for the same attempts (each planned afresh: its `VALUES` list changes
 /// with the batch) left PostgreSQL more of the two cores. Measured A/B on PostgreSQL
-/// and Redis: ingest while delivering +25 % (its p99 −25 %), CPU per delivery −8 %
-/// in the drain and −9 % in the fan-out (BENCHMARKS.md, "Fewer, bigger recordings").
+/// and Redis in two sittings: ingest while delivering +5 to +25 %, CPU per delivery
+/// −8 to −14 % draining and −9 to −14 % fanning out (BENCHMARKS.md, "Fewer, bigger
+/// recordings").
 const TRANSACTIONS: usize = 2;
 
 /// What recording one attempt did (all false when the lease was no longer ours:
