@@ -14,7 +14,7 @@ use std::{
 
 use serde_json::{Value, json};
 
-use crate::support::{PgDatabase, Server};
+use crate::support::{PgDatabase, Server, sign_up};
 
 /// A receiver answering 200 at once, remembering each `webhook-id` it saw.
 pub(crate) fn recording_receiver() -> (String, Arc<Mutex<HashSet<String>>>) {
@@ -64,16 +64,7 @@ async fn burst_kill_restart(env: Vec<(&'static str, String)>) {
     let mut server = Server::start(&borrowed);
 
     let client = reqwest::Client::new();
-    let signup: Value = client
-        .post(format!("{}/api/v1/signup", server.url))
-        .json(&json!({"organization": "Crash", "email": "crash@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = signup["apiKey"].as_str().unwrap().to_string();
+    let key = sign_up(&server.url, "Crash", "crash@example.com").await;
     let app: Value = client
         .post(format!("{}/api/v1/app", server.url))
         .bearer_auth(&key)

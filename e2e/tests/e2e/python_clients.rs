@@ -5,9 +5,7 @@
 
 use std::{path::PathBuf, process::Command};
 
-use serde_json::{Value, json};
-
-use crate::support::{PgDatabase, Server};
+use crate::support::{PgDatabase, Server, sign_up};
 
 /// `HOOKRELAY_PYTHON`, else the test command's virtualenv, else `python3`.
 pub fn python() -> PathBuf {
@@ -30,17 +28,7 @@ pub fn script(name: &str) -> PathBuf {
 }
 
 async fn api_key(server: &Server, email: &str) -> String {
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/v1/signup", server.url))
-        .json(&json!({"organization": "SDK Corp", "email": email, "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
-    res.json::<Value>().await.unwrap()["apiKey"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    sign_up(&server.url, "SDK Corp", email).await
 }
 
 fn run(cmd: &mut Command) -> String {

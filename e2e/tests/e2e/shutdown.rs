@@ -10,7 +10,7 @@ use std::{
 
 use serde_json::{Value, json};
 
-use crate::support::Server;
+use crate::support::{Server, sign_up};
 
 /// A receiver that answers 200 after `delay`, counting requests.
 fn slow_receiver(delay: Duration) -> (String, Arc<Mutex<usize>>) {
@@ -46,16 +46,7 @@ async fn sigterm_lets_the_attempt_in_flight_finish_and_records_it() {
     let mut server = Server::start(&env);
     let client = reqwest::Client::new();
     let api = |url: &str, path: &str| format!("{url}/api/v1{path}");
-    let signup: Value = client
-        .post(api(&server.url, "/signup"))
-        .json(&json!({"organization": "Stop", "email": "stop@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = signup["apiKey"].as_str().unwrap().to_string();
+    let key = sign_up(&server.url, "Stop", "stop@example.com").await;
     let app: Value = client
         .post(api(&server.url, "/app"))
         .bearer_auth(&key)

@@ -10,7 +10,7 @@ use std::{
 use serde_json::{Value, json};
 
 use crate::python_clients::{python, script};
-use crate::support::{Server, free_port};
+use crate::support::{Server, free_port, sign_up};
 
 const OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NEW: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
@@ -85,16 +85,7 @@ async fn deliveries_verify_with_the_standard_webhooks_library_through_a_rotation
     let receiver = Receiver::start();
     let client = reqwest::Client::new();
     let api = |path: &str| format!("{}/api/v1{path}", server.url);
-    let signup: Value = client
-        .post(api("/signup"))
-        .json(&json!({"organization": "Sig", "email": "sig@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = signup["apiKey"].as_str().unwrap().to_string();
+    let key = sign_up(&server.url, "Sig", "sig@example.com").await;
     let post =
         |path: String, body: Value| client.post(api(&path)).bearer_auth(&key).json(&body).send();
     let app: Value = post("/app".into(), json!({"name": "Sig"}))

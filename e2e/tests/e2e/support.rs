@@ -162,6 +162,29 @@ fn listening_url(log: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
+/// The password every test tenant signs up with.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Signs `organization` up on the server at `server_url` with [`PASSWORD`] and returns
+/// its API key; panics unless the sign-up answered 201.
+pub async fn sign_up(server_url: &str, organization: &str, email: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(format!("{server_url}/api/v1/signup"))
+        .json(&serde_json::json!({"organization": organization, "email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        reqwest::StatusCode::CREATED,
+        "sign-up of {email}"
+    );
+    res.json::<serde_json::Value>().await.unwrap()["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

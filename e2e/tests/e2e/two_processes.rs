@@ -5,12 +5,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::redis_server::RedisServer;
-use crate::support::{PgDatabase, Server};
-
-pub const PASSWORD: &str = "correct horse battery";
+pub use crate::support::PASSWORD;
+use crate::support::{PgDatabase, Server, sign_up};
 
 /// One process's API, as one tenant.
 pub struct Api {
+    server_url: String,
     base: String,
     client: reqwest::Client,
 }
@@ -18,6 +18,7 @@ pub struct Api {
 impl Api {
     pub fn new(server: &Server) -> Self {
         Self {
+            server_url: server.url.clone(),
             base: format!("{}/api/v1", server.url),
             client: reqwest::Client::new(),
         }
@@ -51,17 +52,7 @@ impl Api {
     }
 
     pub async fn signup(&self, email: &str) -> String {
-        let res: Value = self
-            .client
-            .post(format!("{}/signup", self.base))
-            .json(&json!({"organization": "Cache", "email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        res["apiKey"].as_str().unwrap().to_string()
+        sign_up(&self.server_url, "Cache", email).await
     }
 
     /// Sends a message; how many deliveries it fanned out to is seen in the stats.

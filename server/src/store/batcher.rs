@@ -6,8 +6,9 @@
 //! While `concurrent` transactions are running, new items queue up, so a batch grows
 //! with the load by itself: one fsync serves many callers. How many may run at once is
 //! the caller's trade: more is a shorter wait for a lone item, fewer is bigger batches
-//! (fewer statements to plan and commits to flush for the same items). A failed transaction fails
-//! every item in it (each caller sees the error; nothing is half-written).
+//! (fewer statements to plan and commits to flush for the same items). A failed
+//! transaction fails every item in it (each caller sees the error; nothing is
+//! half-written).
 
 use std::{future::Future, sync::Arc};
 
