@@ -13,6 +13,7 @@ mod m20261124_000005_alerts;
 mod m20261124_000006_dashboard_sessions;
 mod m20261125_000007_hot_path_indexes;
 mod m20261125_000008_endpoint_pending_index;
+mod m20261206_000009_no_hot_foreign_keys;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_dashboard_sessions::Migration),
             Box::new(m20261125_000007_hot_path_indexes::Migration),
             Box::new(m20261125_000008_endpoint_pending_index::Migration),
+            Box::new(m20261206_000009_no_hot_foreign_keys::Migration),
         ]
     }
 }

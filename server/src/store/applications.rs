@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
 };
 
 use super::{Page, PageRequest, StoreError, TenantScope, json_text, paginate};
@@ -164,14 +165,17 @@ impl TenantScope<'_> {
         Ok(model)
     }
 
-    /// Deletes the application with its endpoints, messages and attempts (cascade).
+    /// Deletes the application with its endpoints, messages and attempts, at once.
     pub async fn delete_app(&self, id_or_uid: &str) -> Result<(), StoreError> {
         let app = self.find_app(id_or_uid).await?;
+        let txn = self.db.begin().await?;
+        super::cascade::app_rows(&txn, self.tenant_id, &app.id).await?;
         Entity::delete_many()
             .filter(Column::TenantId.eq(self.tenant_id.as_str()))
             .filter(Column::Id.eq(app.id.as_str()))
-            .exec(self.db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
         self.forget_app(&app, None, id_or_uid).await;
         Ok(())
     }

@@ -262,11 +262,15 @@ impl TenantScope<'_> {
         id_or_uid: &str,
     ) -> Result<(), StoreError> {
         let ep = self.find_endpoint(app, id_or_uid).await?;
+        // Its deliveries and attempts with it, at once (`cascade.rs`).
+        let txn = self.db.begin().await?;
+        super::cascade::endpoint_rows(&txn, self.tenant_id, &app.id, &ep.id).await?;
         endpoint::Entity::delete_many()
             .filter(endpoint::Column::TenantId.eq(self.tenant_id.as_str()))
             .filter(endpoint::Column::Id.eq(ep.id))
-            .exec(self.db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
         self.forget_fanout(&app.id).await;
         Ok(())
     }

@@ -11,6 +11,7 @@ mod api_keys;
 mod applications;
 mod attempts;
 mod batcher;
+mod cascade;
 mod claim;
 pub use claim::{claim_picks, lease_sql};
 mod connect;

@@ -12,6 +12,7 @@ mod connection_reuse;
 mod dashboard;
 mod dashboard_isolation;
 mod dashboard_security;
+mod deletion;
 mod delivery;
 mod delivery_fairness;
 mod delivery_hand_off;

@@ -1,0 +1,95 @@
+//! PostgreSQL: no foreign keys on the rows written per message and per attempt.
+//!
+//! Each foreign key is checked per inserted row by a trigger that looks the parent up
+//! and locks it (`FOR KEY SHARE`): every accepted message locked its application's
+//! row, every delivery its endpoint's and message's, every attempt its endpoint's and
+//! message's. The application and endpoint rows are the same for every message of a
+//! busy endpoint, locked by the accept's and the recorder's concurrent transactions at
+//! once, which makes PostgreSQL create a multixact for each. Measured on the ingest
+//! benchmark (`pg_stat_statements`, 2026-12-06, BENCHMARKS.md): the accept's executor
+//! time 97–115 µs a message with the checks, 65–68 without; the recorder's 100–120 µs
+//! an attempt, 76–97 without.
+//!
+//! They also tied tenants together: an accept batch (`store/group_commit.rs`) holds
+//! many tenants' messages, and one message whose endpoint or application was deleted
+//! a moment before failed the whole statement, and every request in it.
+//!
+//! **What the keys did is now the store's job** (`store/cascade.rs`): deleting an
+//! application deletes its messages, deliveries and attempts, deleting an endpoint
+//! its deliveries and attempts, in the transaction that deletes it. An accept racing
+//! the deletion may leave its rows behind (where the key would have failed it, and
+//! every other request in its batch); such a delivery is never sent: it is skipped
+//! once its endpoint or message is found gone (`engine/mod.rs`). The other foreign
+//! keys (users and API keys to their tenant, endpoints to their application, secrets
+//! to their endpoint) are on rows written rarely, and stay.
+//!
+//! SQLite keeps its keys: one writer, no row locks, nothing to contend on.
+
+use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// (table, constraint, column, parent table) of each key dropped.
+const KEYS: [(&str, &str, &str, &str); 5] = [
+    ("message", "message_app_id_fkey", "app_id", "application"),
+    (
+        "delivery",
+        "delivery_message_id_fkey",
+        "message_id",
+        "message",
+    ),
+    (
+        "delivery",
+        "delivery_endpoint_id_fkey",
+        "endpoint_id",
+        "endpoint",
+    ),
+    (
+        "attempt",
+        "attempt_message_id_fkey",
+        "message_id",
+        "message",
+    ),
+    (
+        "attempt",
+        "attempt_endpoint_id_fkey",
+        "endpoint_id",
+        "endpoint",
+    ),
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        for (table, key, _, _) in KEYS {
+            manager
+                .get_connection()
+                .execute_unprepared(&format!(
+                    "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {key}"
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        for (table, key, column, parent) in KEYS {
+            // NOT VALID: rows written meanwhile are not checked, new ones are.
+            manager
+                .get_connection()
+                .execute_unprepared(&format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {key} FOREIGN KEY ({column}) \
+                     REFERENCES {parent} (id) ON DELETE CASCADE NOT VALID"
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+}
