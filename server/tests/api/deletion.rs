@@ -7,10 +7,12 @@
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::delivery_support::{attempts, send, setup};
+use crate::delivery_support::{add_endpoint, attempts, send, setup};
 use crate::engine_test;
 use crate::helpers::TestApp;
 use crate::receiver::TestReceiver;
+
+const EVENT: &str = r#"{"eventType":"a.b","payload":{}}"#;
 
 /// Rows of `table` where `column` is `value`.
 async fn count(app: &TestApp, table: &str, column: &str, value: &str) -> i64 {
@@ -57,20 +59,8 @@ engine_test!(
         // A second tenant's app, delivered to as well: it keeps everything.
         let (other_key, other_app, other_ep) =
             setup(&app, "keeps@example.com", &receiver.url).await;
-        send(
-            &app,
-            &key,
-            &app_id,
-            r#"{"eventType":"a.b","payload":{"n":1}}"#,
-        )
-        .await;
-        send(
-            &app,
-            &other_key,
-            &other_app,
-            r#"{"eventType":"a.b","payload":{"n":2}}"#,
-        )
-        .await;
+        send(&app, &key, &app_id, EVENT).await;
+        send(&app, &other_key, &other_app, EVENT).await;
         attempts(&app, &key, &app_id, &gone, 1).await;
         attempts(&app, &other_key, &other_app, &other_ep, 1).await;
         assert_eq!(endpoint_rows(&app, &gone).await, (1, 1));
@@ -84,24 +74,8 @@ engine_test!(
         assert_eq!(app_rows(&app, &app_id).await, (1, 0, 0));
 
         // A new endpoint of the same app, sent to, then the whole app deleted.
-        let ep: serde_json::Value = app
-            .post_json(
-                &format!("/api/v1/app/{app_id}/endpoint"),
-                Some(&key),
-                &serde_json::json!({"url": receiver.url}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        let kept_until_app_goes = ep["id"].as_str().unwrap().to_string();
-        send(
-            &app,
-            &key,
-            &app_id,
-            r#"{"eventType":"a.b","payload":{"n":3}}"#,
-        )
-        .await;
+        let kept_until_app_goes = add_endpoint(&app, &key, &app_id, &receiver.url).await;
+        send(&app, &key, &app_id, EVENT).await;
         attempts(&app, &key, &app_id, &kept_until_app_goes, 1).await;
         assert_eq!(app_rows(&app, &app_id).await, (2, 1, 1));
 

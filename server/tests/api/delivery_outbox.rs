@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::delivery_support::{engine_app, send, setup, success_record};
+use crate::delivery_support::{add_endpoint, engine_app, send, setup, success_record};
 use crate::helpers::{Backend, TestApp};
 use crate::receiver::{Reply, TestReceiver};
 
@@ -143,17 +143,7 @@ async fn one_batch_recovers_every_endpoint_once(backend: Backend) {
     let (key, app_id, first) = setup(&app, "batch@example.com", &receiver.url).await;
     let mut endpoints = vec![first];
     for _ in 0..2 {
-        let ep: Value = app
-            .post_json(
-                &format!("/api/v1/app/{app_id}/endpoint"),
-                Some(&key),
-                &serde_json::json!({"url": receiver.url}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        endpoints.push(ep["id"].as_str().unwrap().to_string());
+        endpoints.push(add_endpoint(&app, &key, &app_id, &receiver.url).await);
     }
     let db = app.store.connection();
     db.execute_unprepared("UPDATE endpoint SET consecutive_failures = 7")

@@ -45,6 +45,21 @@ pub async fn setup(app: &TestApp, email: &str, url: &str) -> (String, String, St
     (key, app_id, ep["id"].as_str().unwrap().to_string())
 }
 
+/// Adds an endpoint at `url` to the app; returns its id.
+pub async fn add_endpoint(app: &TestApp, key: &str, app_id: &str, url: &str) -> String {
+    let ep: Value = app
+        .post_json(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            Some(key),
+            &json!({"url": url}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    ep["id"].as_str().unwrap().to_string()
+}
+
 pub async fn send(app: &TestApp, key: &str, app_id: &str, body: &str) -> String {
     let res = app
         .client
