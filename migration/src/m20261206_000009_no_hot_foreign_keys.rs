@@ -68,9 +68,7 @@ impl MigrationTrait for Migration {
         for (table, key, _, _) in KEYS {
             manager
                 .get_connection()
-                .execute_unprepared(&format!(
-                    "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {key}"
-                ))
+                .execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT {key}"))
                 .await?;
         }
         Ok(())

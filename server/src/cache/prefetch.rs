@@ -37,8 +37,9 @@ pub(super) struct Fetched {
 /// A prefetched entry is served for this long after its `MGET`, then looked up
 /// afresh: the lookups it saves follow the key's within a millisecond or two, while
 /// a slow upload or a paced message (up to a second) would otherwise act on the
-/// configuration of its first byte — and a delivery written for an endpoint deleted
-/// meanwhile fails its whole batch's foreign key.
+/// configuration of its first byte — and write deliveries for an endpoint deleted
+/// meanwhile (skipped, never sent; on SQLite, whose foreign keys remain, failing its
+/// whole batch).
 const SERVED_FOR: Duration = Duration::from_millis(50);
 
 tokio::task_local! {

@@ -5,13 +5,18 @@
 //!
 //! Deliveries go first: a recording in flight holds its delivery row, so the
 //! delete waits for it to commit, and the attempts' delete — a statement later, with
-//! a fresh snapshot — then sees the attempt it wrote. Nothing is left behind.
+//! a fresh snapshot — then sees the attempt it wrote: no recording leaves an attempt
+//! behind. (An accept racing the deletion may leave its rows: skipped, never sent.)
+//!
+//! Each transaction starts with a write: SQLite does not wait for the lock when a
+//! transaction that has read tries to write, and the delete would fail at once while
+//! the engine writes.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use super::StoreError;
 use crate::domain::TenantId;
-use crate::entities::{attempt, delivery, endpoint, message};
+use crate::entities::{attempt, delivery, message};
 
 /// Before an endpoint of `app_id` is deleted.
 pub(super) async fn endpoint_rows(
@@ -41,18 +46,17 @@ pub(super) async fn app_rows(
     tenant: &TenantId,
     app_id: &str,
 ) -> Result<(), StoreError> {
-    let endpoints: Vec<String> = endpoint::Entity::find()
+    // By message, on the index deliveries have for it (none is by application); that
+    // also finds a delivery to an endpoint deleted before (by a racing accept).
+    let messages = message::Entity::find()
         .select_only()
-        .column(endpoint::Column::Id)
-        .filter(endpoint::Column::TenantId.eq(tenant.as_str()))
-        .filter(endpoint::Column::AppId.eq(app_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    // By endpoint, on the index deliveries have for it (none is by application).
+        .column(message::Column::Id)
+        .filter(message::Column::TenantId.eq(tenant.as_str()))
+        .filter(message::Column::AppId.eq(app_id))
+        .into_query();
     delivery::Entity::delete_many()
         .filter(delivery::Column::TenantId.eq(tenant.as_str()))
-        .filter(delivery::Column::EndpointId.is_in(endpoints))
+        .filter(delivery::Column::MessageId.in_subquery(messages))
         .exec(db)
         .await?;
     attempt::Entity::delete_many()

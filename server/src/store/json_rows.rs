@@ -17,8 +17,9 @@
 //! tables were small (a fresh database) were hash joins over sequential scans, kept
 //! as the tables grew: the recorder's statement took 4.8 ms instead of 1.3 and
 //! ingest fell by a fifth. Those keep their `VALUES` lists and custom plans; the
-//! accept only inserts (its conflict check and foreign keys probe indexes by
-//! themselves).
+//! accept only inserts (its conflict check probes an index by itself). The recorder's
+//! statement was tried again with its own connections planning every execution
+//! (2026-12-06): no cheaper to plan (its CTEs cost, not its parameters) and slower.
 
 use chrono::SecondsFormat;
 use sea_orm::Value;
