@@ -30,33 +30,14 @@ use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// (table, constraint, column, parent table) of each key dropped.
-const KEYS: [(&str, &str, &str, &str); 5] = [
-    ("message", "message_app_id_fkey", "app_id", "application"),
-    (
-        "delivery",
-        "delivery_message_id_fkey",
-        "message_id",
-        "message",
-    ),
-    (
-        "delivery",
-        "delivery_endpoint_id_fkey",
-        "endpoint_id",
-        "endpoint",
-    ),
-    (
-        "attempt",
-        "attempt_message_id_fkey",
-        "message_id",
-        "message",
-    ),
-    (
-        "attempt",
-        "attempt_endpoint_id_fkey",
-        "endpoint_id",
-        "endpoint",
-    ),
+/// (table, column, parent table) of each key dropped. Its name is PostgreSQL's default
+/// for an unnamed key, `<table>_<column>_fkey` (the schema never named them).
+const KEYS: [(&str, &str, &str); 5] = [
+    ("message", "app_id", "application"),
+    ("delivery", "message_id", "message"),
+    ("delivery", "endpoint_id", "endpoint"),
+    ("attempt", "message_id", "message"),
+    ("attempt", "endpoint_id", "endpoint"),
 ];
 
 #[async_trait::async_trait]
@@ -65,10 +46,12 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        for (table, key, _, _) in KEYS {
+        for (table, column, _) in KEYS {
             manager
                 .get_connection()
-                .execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT {key}"))
+                .execute_unprepared(&format!(
+                    "ALTER TABLE {table} DROP CONSTRAINT {table}_{column}_fkey"
+                ))
                 .await?;
         }
         Ok(())
@@ -78,12 +61,12 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        for (table, key, column, parent) in KEYS {
+        for (table, column, parent) in KEYS {
             // NOT VALID: rows written meanwhile are not checked, new ones are.
             manager
                 .get_connection()
                 .execute_unprepared(&format!(
-                    "ALTER TABLE {table} ADD CONSTRAINT {key} FOREIGN KEY ({column}) \
+                    "ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_fkey FOREIGN KEY ({column}) \
                      REFERENCES {parent} (id) ON DELETE CASCADE NOT VALID"
                 ))
                 .await?;

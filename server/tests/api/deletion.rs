@@ -51,9 +51,27 @@ async fn app_rows(app: &TestApp, app_id: &str) -> (i64, i64, i64) {
     )
 }
 
+/// PostgreSQL: the foreign keys left on the hot tables (none: migration 9).
+async fn hot_foreign_keys(app: &TestApp) -> i64 {
+    let db = app.store.connection();
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT COUNT(*) AS n FROM pg_constraint WHERE contype = 'f' \
+         AND conrelid IN ('message'::regclass, 'delivery'::regclass, 'attempt'::regclass)",
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get::<i64>("", "n")
+    .unwrap()
+}
+
 engine_test!(
     deleting_an_endpoint_or_an_app_deletes_what_was_sent_to_it,
     |app: TestApp| async move {
+        if app.store.connection().get_database_backend() == sea_orm::DbBackend::Postgres {
+            assert_eq!(hot_foreign_keys(&app).await, 0);
+        }
         let receiver = TestReceiver::start().await;
         let (key, app_id, gone) = setup(&app, "deletes@example.com", &receiver.url).await;
         // A second tenant's app, delivered to as well: it keeps everything.
