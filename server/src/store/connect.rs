@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection,
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    ConnectOptions, Database, DatabaseConnection, DbBackend, SqlxPostgresConnector,
+    sqlx::{
+        postgres::PgPoolOptions,
+        sqlite::{SqliteJournalMode, SqliteSynchronous},
+    },
 };
 use secrecy::ExposeSecret;
 
@@ -44,4 +47,33 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Database
         .await
         .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
     Ok(db)
+}
+
+/// PostgreSQL: the attempt recorder's own `connections`, on which **every statement
+/// runs on one cached plan of primary-key lookups**. Its batch statement has one text
+/// whatever the batch (`record_one_statement.rs`), so PostgreSQL plans it once per
+/// connection and keeps that plan; but a plan made while `delivery` is small (a fresh
+/// database) joins it by a sequential scan and stays so as the table grows (4.8 ms a
+/// batch instead of 1.3, measured 2026-12-02). With sequential scans, hash and merge
+/// joins priced out on these connections the plan left is right at any size: each row
+/// finds its delivery and endpoint by key. Planning every execution instead (a new
+/// text per batch size, or `force_custom_plan`) cost ~0.5 ms a statement
+/// (BENCHMARKS.md). Other backends: `db` itself.
+pub fn recorder_connection(db: &DatabaseConnection, connections: u32) -> DatabaseConnection {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return db.clone();
+    }
+    let shared = db.get_postgres_connection_pool();
+    let options = (*shared.connect_options()).clone().options([
+        ("enable_seqscan", "off"),
+        ("enable_hashjoin", "off"),
+        ("enable_mergejoin", "off"),
+        ("plan_cache_mode", "force_generic_plan"),
+    ]);
+    let pool = PgPoolOptions::new()
+        .max_connections(connections)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with(options);
+    SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
 }

@@ -101,7 +101,7 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     let txn = db.begin().await?;
     let mut insert = Query::insert()
         .into_table(message::Entity.table_ref())
-        .columns(names(&MESSAGE_COLUMNS).map(Alias::new))
+        .columns(json_rows::names(&MESSAGE_COLUMNS).map(Alias::new))
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .returning_col(message::Column::Id)
         .to_owned();
@@ -120,7 +120,7 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     for chunk in deliveries.chunks(DELIVERY_CHUNK) {
         let mut insert = Query::insert()
             .into_table(delivery::Entity.table_ref())
-            .columns(names(&DELIVERY_COLUMNS).map(Alias::new))
+            .columns(json_rows::names(&DELIVERY_COLUMNS).map(Alias::new))
             .to_owned();
         for d in chunk {
             insert.values_panic(delivery_values(d).map(Expr::val));
@@ -169,11 +169,6 @@ const DELIVERY_COLUMNS: [(&str, &str); 13] = [
     ("updated_at", "timestamptz"),
 ];
 
-/// The names of `columns`, without their types.
-fn names<const N: usize>(columns: &[(&'static str, &str); N]) -> [&'static str; N] {
-    columns.map(|(name, _)| name)
-}
-
 /// PostgreSQL: the whole batch as **one statement committed on its own** — the
 /// messages' `INSERT … ON CONFLICT DO NOTHING RETURNING id` and the deliveries of
 /// those written, as data-modifying CTEs, and the wake-up as `pg_notify` on each
@@ -198,17 +193,17 @@ fn one_statement(jobs: &[Rows]) -> Option<Statement> {
         return None;
     }
     let messages = json_rows::rows(
-        &names(&MESSAGE_COLUMNS),
+        &json_rows::names(&MESSAGE_COLUMNS),
         jobs.iter().map(|j| message_values(&j.message)),
     );
     let deliveries = json_rows::rows(
-        &names(&DELIVERY_COLUMNS),
+        &json_rows::names(&DELIVERY_COLUMNS),
         jobs.iter()
             .flat_map(|j| j.deliveries.iter().map(delivery_values)),
     );
     let mut values: Vec<Value> = vec![messages, deliveries];
-    let message_columns = quoted(&names(&MESSAGE_COLUMNS));
-    let delivery_columns = quoted(&names(&DELIVERY_COLUMNS));
+    let message_columns = quoted(&json_rows::names(&MESSAGE_COLUMNS));
+    let delivery_columns = quoted(&json_rows::names(&DELIVERY_COLUMNS));
     let mut sql = format!(
         "WITH m AS (INSERT INTO message ({message_columns}) \
          SELECT {message_columns} FROM {} \

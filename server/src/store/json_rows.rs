@@ -1,6 +1,7 @@
 //! PostgreSQL: a batch's rows passed as **one JSON parameter** and read back with
 //! `json_to_recordset`, so that a batch statement's text is the same whatever the
-//! batch's size. Used by the accept's insert (`group_commit.rs`) only.
+//! batch's size. Used by the accept's insert (`group_commit.rs`) and the attempt
+//! recorder's statement (`record_one_statement.rs`).
 //!
 //! Why: PostgreSQL prepares a statement per distinct text, and plans a prepared
 //! statement afresh on each of its first executions. With a `VALUES` list of `$n`
@@ -10,16 +11,16 @@
 //! fifth of PostgreSQL's CPU. One text is parsed once per connection and runs on a
 //! cached generic plan: the accept's planning went from 0.26 to 0.03 ms a batch.
 //!
-//! **Only for statements that scan no table.** A generic plan is made once, with the
-//! table sizes of that moment, and `json_to_recordset` is estimated at 100 rows
-//! whatever it holds. Tried on the attempt recorder's `UPDATE delivery … FROM <rows>`
-//! and the context reads' `(tenant_id, id) IN (<rows>)`, the plans made while the
-//! tables were small (a fresh database) were hash joins over sequential scans, kept
-//! as the tables grew: the recorder's statement took 4.8 ms instead of 1.3 and
-//! ingest fell by a fifth. Those keep their `VALUES` lists and custom plans; the
-//! accept only inserts (its conflict check probes an index by itself). The recorder's
-//! statement was tried again with its own connections planning every execution
-//! (2026-12-06): no cheaper to plan (its CTEs cost, not its parameters) and slower.
+//! **A statement that reads a growing table this way needs connections that cannot
+//! plan a scan.** A generic plan is made once, with the table sizes of that moment,
+//! and `json_to_recordset` is estimated at 100 rows whatever it holds: the recorder's
+//! `UPDATE delivery … FROM <rows>`, planned on a fresh database, became a hash join
+//! over a sequential scan, kept as the table grew (4.8 ms a batch instead of 1.3;
+//! ingest fell by a fifth, 2026-12-02). The recorder therefore runs on connections of
+//! its own with sequential scans, hash and merge joins priced out
+//! (`connect.rs::recorder_connection`), where the one plan left finds each row by
+//! key. The accept's insert needs none: it reads no table (its conflict check probes
+//! an index by itself).
 
 use chrono::SecondsFormat;
 use sea_orm::Value;
@@ -35,6 +36,11 @@ pub(super) fn recordset(param: usize, alias: &str, columns: &[(&str, &str)]) -> 
         "json_to_recordset(${param}::json) AS {alias}({})",
         typed.join(", ")
     )
+}
+
+/// The names of `columns`, without their types.
+pub(super) fn names<const N: usize>(columns: &[(&'static str, &str); N]) -> [&'static str; N] {
+    columns.map(|(name, _)| name)
 }
 
 /// The parameter for [`recordset`]: `rows` as a JSON array of objects keyed by

@@ -44,7 +44,7 @@ pub use alerts::{AlertEvent, ComposedEmail};
 pub use api_keys::{ApiKeyAuth, NewApiKey, RequestTarget};
 pub use applications::{AppFields, AppPatch};
 pub use attempts::AttemptFilter;
-pub use connect::connect_and_migrate;
+pub use connect::{connect_and_migrate, recorder_connection};
 pub use context::DeliveryContext;
 pub use endpoint_hourly::HourlyStat;
 pub use endpoint_secrets::open_secrets;
@@ -56,6 +56,7 @@ pub use messages::{Accepted, MessageFilter, NewMessage};
 pub use pagination::{Cursor, Order, Page, PageRequest, id_bound, page_query};
 pub use queue::{AttemptRecord, ClaimedDelivery, NextStep};
 pub use queue_depth::QueueDepth;
+pub use record_one_statement::plain_successes_sql;
 pub use retention::{Purged, Watermark};
 pub use sessions::{DashboardUser, NewSession, SESSION_LIFETIME};
 pub use signup::NewTenant;
@@ -184,21 +185,6 @@ fn pairs(
         .flat_map(|(a, b)| [a.as_str().into(), b.as_str().into()])
         .collect();
     (sql.join(", "), values)
-}
-
-/// Bind parameters in one PostgreSQL statement at most (the protocol's 16-bit count).
-const MAX_PARAMETERS: usize = 65_535;
-
-/// PostgreSQL: `($n, $n+1, …)` for one row of a `VALUES` list, its values appended
-/// to `values`.
-fn placeholders<const N: usize>(
-    values: &mut Vec<sea_orm::Value>,
-    row: [sea_orm::Value; N],
-) -> String {
-    let first = values.len() + 1;
-    values.extend(row);
-    let params: Vec<String> = (first..first + N).map(|n| format!("${n}")).collect();
-    format!("({})", params.join(", "))
 }
 
 /// `"a", "b", …`: column names for raw SQL.

@@ -63,7 +63,7 @@ impl AttemptRecorder {
     /// Starts the recorder on the current runtime.
     pub fn spawn(db: DatabaseConnection) -> Self {
         let batcher = Batcher::spawn(
-            db,
+            super::recorder_connection(&db, TRANSACTIONS as u32),
             "attempt recorder",
             MAX_BATCH,
             TRANSACTIONS,
@@ -116,8 +116,8 @@ async fn commit(db: &DatabaseConnection, jobs: &[&Item]) -> Result<Vec<Written>,
     // Nothing but plain successes (the common case) on PostgreSQL: one statement.
     if db.get_database_backend() == DbBackend::Postgres
         && jobs.iter().all(|j| is_plain_success(&j.record))
-        && let Some(statement) = super::record_one_statement::plain_successes(jobs, now)
     {
+        let statement = super::record_one_statement::plain_successes(jobs, now);
         db.execute_raw(statement).await?;
         return Ok(vec![Written::default(); jobs.len()]);
     }

@@ -3,93 +3,107 @@
 //! rows of those, their endpoints' health and the "recovered" alerts it ends in — as
 //! data-modifying CTEs, the way `group_commit.rs` writes an accept. One round trip
 //! instead of `BEGIN`, the outcome `UPDATE`, the attempts' `INSERT`, the health
-//! `SELECT` (and its `UPDATE` once a second) and `COMMIT`; just as atomic.
+//! `SELECT` (and its `UPDATE` once a second) and `COMMIT`; just as atomic. Its rows
+//! are one JSON parameter, so its text never changes and each of the recorder's
+//! connections plans it once (`json_rows.rs`, `connect.rs::recorder_connection`).
 //!
 //! Same decisions as the transaction (`record.rs`, `record_health.rs`): only the
 //! endpoints whose row would change are locked (`FOR NO KEY UPDATE`, in byte order
 //! of their ids, like every other writer of endpoint rows in a batch), and the
 //! "recovered" alert is decided on the locked row, so it is written exactly once.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{DbBackend, Statement, Value};
 
-use super::{FAILING_THRESHOLD, MAX_PARAMETERS, placeholders, quoted, record::Item};
+use super::{FAILING_THRESHOLD, json_rows, quoted, record::Item};
 use crate::domain::{DeliveryStatus, StateChangeId};
 
-/// Columns of the statement's `VALUES` list, one row per attempt: its position in
-/// the batch (the last success of an endpoint speaks for it in an alert), the lease
-/// it must still hold, the alert it would write, then the attempt row.
-const COLUMNS: [&str; 19] = [
-    "n",
-    "lease",
-    "change_id",
-    "change_detail",
-    "id",
-    "tenant_id",
-    "app_id",
-    "message_id",
-    "endpoint_id",
-    "delivery_id",
-    "url",
-    "status",
-    "trigger",
-    "attempt_number",
-    "response_status_code",
-    "response_body",
-    "error",
-    "duration_ms",
-    "created_at",
+/// Columns of the statement's rows, one per attempt, with their SQL types: its
+/// position in the batch (the last success of an endpoint speaks for it in an alert),
+/// the lease it must still hold, the alert it would write, then the attempt row.
+const COLUMNS: [(&str, &str); 19] = [
+    ("n", "int4"),
+    ("lease", "text"),
+    ("change_id", "text"),
+    ("change_detail", "text"),
+    ("id", "text"),
+    ("tenant_id", "text"),
+    ("app_id", "text"),
+    ("message_id", "text"),
+    ("endpoint_id", "text"),
+    ("delivery_id", "text"),
+    ("url", "text"),
+    ("status", "int2"),
+    ("trigger", "int2"),
+    ("attempt_number", "int4"),
+    ("response_status_code", "int4"),
+    ("response_body", "text"),
+    ("error", "text"),
+    ("duration_ms", "int8"),
+    ("created_at", "timestamptz"),
 ];
-/// The attempt table's columns: the tail of [`COLUMNS`].
-const ATTEMPT_COLUMNS: &[&str] = COLUMNS.split_at(4).1;
 
-/// The statement recording `jobs` (plain successes, sorted by endpoint), or `None`
-/// when it would take more parameters than a statement does.
-pub(super) fn plain_successes(jobs: &[&Item], now: DateTime<Utc>) -> Option<Statement> {
-    if jobs.len() * COLUMNS.len() + 2 > MAX_PARAMETERS {
-        return None;
-    }
-    let mut values: Vec<Value> = vec![now.into(), (now - chrono::Duration::seconds(1)).into()];
-    let rows: Vec<String> = jobs
-        .iter()
-        .enumerate()
-        .map(|(n, item)| placeholders(&mut values, row(n, item, now)))
-        .collect();
-    let columns = quoted(&COLUMNS);
-    let attempt_columns = quoted(ATTEMPT_COLUMNS);
-    let sql = format!(
-        "WITH v ({columns}) AS (VALUES {rows}), \
-         done AS (UPDATE delivery d SET status = {success}, \
+/// The statement recording `jobs` (plain successes, sorted by endpoint). Its rows go
+/// as one JSON parameter (`json_rows.rs`), so it has one text whatever the batch and
+/// runs on one cached plan: the recorder's connections (`connect.rs`,
+/// [`recorder_connection`](super::recorder_connection)) make that plan one of
+/// primary-key lookups.
+pub(super) fn plain_successes(jobs: &[&Item], now: DateTime<Utc>) -> Statement {
+    let rows = json_rows::rows(
+        &json_rows::names(&COLUMNS),
+        jobs.iter().enumerate().map(|(n, item)| row(n, item, now)),
+    );
+    let values: Vec<Value> = vec![
+        now.into(),
+        (now - chrono::Duration::seconds(1)).into(),
+        rows,
+    ];
+    Statement::from_sql_and_values(DbBackend::Postgres, SQL.as_str(), values)
+}
+
+static SQL: LazyLock<String> = LazyLock::new(plain_successes_sql);
+
+/// The text of [`plain_successes`]'s statement. Its parameters: `$1` now
+/// (timestamptz), `$2` a second before (timestamptz), `$3` the rows (json).
+pub fn plain_successes_sql() -> String {
+    let names = json_rows::names(&COLUMNS);
+    let attempt_columns = quoted(names.split_at(4).1);
+    // `done` returns its rows' values, so the attempts and the endpoints' last
+    // successes are read from it rather than joined back to it. `(… = …) IS TRUE`:
+    // the tenant is checked as a filter, not as an index condition, so the endpoint is
+    // found by its primary key — on an empty database, where the plan is made, every
+    // index of `endpoint` costs the same and the planner could take one that scans a
+    // tenant's endpoints.
+    format!(
+        "WITH done AS (UPDATE delivery d SET status = {success}, \
              attempt_count = d.attempt_count + 1, lease_owner = NULL, lease_until = NULL, \
              updated_at = $1 \
-             FROM v WHERE d.id = v.delivery_id AND d.lease_owner = v.lease RETURNING d.id), \
-         a AS (INSERT INTO attempt ({attempt_columns}) \
-             SELECT {attempt_columns} FROM v WHERE v.delivery_id IN (SELECT id FROM done)), \
-         last AS (SELECT DISTINCT ON (tenant_id, endpoint_id) * FROM v \
-             WHERE v.delivery_id IN (SELECT id FROM done) \
+             FROM {recordset} WHERE d.id = v.delivery_id AND d.lease_owner = v.lease \
+             RETURNING v.*), \
+         a AS (INSERT INTO attempt ({attempt_columns}) SELECT {attempt_columns} FROM done), \
+         last AS (SELECT DISTINCT ON (tenant_id, endpoint_id) * FROM done \
              ORDER BY tenant_id, endpoint_id, n DESC), \
-         stale AS (SELECT e.tenant_id, e.id, e.consecutive_failures FROM endpoint e \
-             WHERE (e.tenant_id, e.id) IN (SELECT tenant_id, endpoint_id FROM last) \
+         stale AS (SELECT e.tenant_id, e.id, e.consecutive_failures \
+             FROM last l JOIN endpoint e ON e.id = l.endpoint_id \
+             WHERE (e.tenant_id = l.tenant_id) IS TRUE \
              AND (e.consecutive_failures <> 0 OR e.failing_since IS NOT NULL \
                   OR e.last_success_at IS NULL OR e.last_success_at < $2) \
-             ORDER BY e.id COLLATE \"C\" FOR NO KEY UPDATE), \
+             ORDER BY e.id COLLATE \"C\" FOR NO KEY UPDATE OF e), \
          h AS (UPDATE endpoint e SET consecutive_failures = 0, failing_since = NULL, \
-             last_success_at = $1 FROM stale s WHERE e.tenant_id = s.tenant_id AND e.id = s.id), \
+             last_success_at = $1 FROM stale s \
+             WHERE e.id = s.id AND (e.tenant_id = s.tenant_id) IS TRUE), \
          r AS (INSERT INTO state_change (id, tenant_id, app_id, endpoint_id, message_id, \
                  kind, detail, created_at, processed_at) \
              SELECT l.change_id, l.tenant_id, l.app_id, l.endpoint_id, l.message_id, \
                  'endpoint.recovered', l.change_detail, $1, NULL \
              FROM last l JOIN stale s ON s.tenant_id = l.tenant_id AND s.id = l.endpoint_id \
              WHERE s.consecutive_failures >= {FAILING_THRESHOLD}) \
-         SELECT id FROM done",
-        rows = rows.join(", "),
+         SELECT delivery_id AS id FROM done",
+        recordset = json_rows::recordset(3, "v", &COLUMNS),
         success = DeliveryStatus::Success.as_i16(),
-    );
-    Some(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        sql,
-        values,
-    ))
+    )
 }
 
 /// One attempt's values, in [`COLUMNS`] order.

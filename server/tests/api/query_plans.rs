@@ -229,3 +229,65 @@ async fn a_claim_leases_its_rows_by_primary_key_at_any_table_size() {
         );
     }
 }
+
+/// `EXPLAIN EXECUTE` of the attempt recorder's batch statement, prepared on `db`
+/// after `setup`: the plan that connection keeps for it.
+async fn cached_plan_of_recording(db: &sea_orm::DatabaseConnection, setup: &str) -> String {
+    use sea_orm::TransactionTrait;
+    // One connection for the PREPARE and the EXPLAIN (a prepared statement is the
+    // session's).
+    let txn = db.begin().await.unwrap();
+    txn.execute_unprepared(setup).await.unwrap();
+    txn.execute_unprepared(&format!(
+        "PREPARE recording (timestamptz, timestamptz, json) AS {}",
+        hookrelay::store::plain_successes_sql()
+    ))
+    .await
+    .unwrap();
+    let rows = txn
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "EXPLAIN EXECUTE recording(now(), now() - interval '1 second', '[]')",
+        ))
+        .await
+        .unwrap();
+    txn.execute_unprepared("DEALLOCATE recording")
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
+        .collect();
+    lines.join("\n")
+}
+
+// The attempt recorder's batch statement has one text whatever the batch (its rows are
+// one JSON parameter), so each of its connections plans it once and keeps the plan —
+// maybe made on an empty database, kept after millions of deliveries. On the
+// recorder's own connections that plan finds each delivery and endpoint by primary
+// key; on ordinary ones the same empty tables get it sequential scans (which is why
+// the recorder has connections of its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recorders_one_cached_plan_finds_rows_by_key_on_an_empty_database() {
+    let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
+    let db = app.store.connection();
+    let recorder = hookrelay::store::recorder_connection(db, 1);
+    let plan = cached_plan_of_recording(&recorder, "SELECT 1").await;
+    for scan in ["Seq Scan on delivery", "Seq Scan on endpoint"] {
+        assert!(!plan.contains(scan), "no {scan:?}:\n{plan}");
+    }
+    for key in [
+        "Index Scan using delivery_pkey",
+        "Index Scan using endpoint_pkey",
+    ] {
+        assert!(plan.contains(key), "looks up by {key}:\n{plan}");
+    }
+    // What the recorder's own connections prevent.
+    let ordinary =
+        cached_plan_of_recording(db, "SET LOCAL plan_cache_mode = force_generic_plan").await;
+    assert!(
+        ordinary.contains("Seq Scan on delivery"),
+        "an ordinary connection's plan, on empty tables:\n{ordinary}"
+    );
+}
