@@ -118,7 +118,9 @@ impl Sender {
         }
         SendOutcome {
             status: Some(status),
-            body: String::from_utf8_lossy(&kept).into_owned(),
+            // PostgreSQL's text holds no NUL: one would fail the recording of the
+            // whole batch of attempts it is in.
+            body: String::from_utf8_lossy(&kept).replace('\0', "\u{FFFD}"),
             error: None,
             retry_after,
             duration: started.elapsed(),

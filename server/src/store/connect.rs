@@ -6,6 +6,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DbBackend, SqlxPostgresConnector,
     sqlx::{
+        Executor,
         postgres::PgPoolOptions,
         sqlite::{SqliteJournalMode, SqliteSynchronous},
     },
@@ -49,31 +50,42 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Database
     Ok(db)
 }
 
-/// PostgreSQL: the attempt recorder's own `connections`, on which **every statement
-/// runs on one cached plan of primary-key lookups**. Its batch statement has one text
-/// whatever the batch (`record_one_statement.rs`), so PostgreSQL plans it once per
-/// connection and keeps that plan; but a plan made while `delivery` is small (a fresh
-/// database) joins it by a sequential scan and stays so as the table grows (4.8 ms a
-/// batch instead of 1.3, measured 2026-12-02). With sequential scans, hash and merge
-/// joins priced out on these connections the plan left is right at any size: each row
-/// finds its delivery and endpoint by key. Planning every execution instead (a new
-/// text per batch size, or `force_custom_plan`) cost ~0.5 ms a statement
-/// (BENCHMARKS.md). Other backends: `db` itself.
+/// PostgreSQL: the attempt recorder's own `connections`, on which **its batch
+/// statement runs on one cached plan of primary-key lookups**. That statement has one
+/// text whatever the batch (`record_one_statement.rs`), so PostgreSQL plans it once
+/// per connection and keeps the plan; but a plan made while `delivery` is small (a
+/// fresh database) joins it by a sequential scan and stays so as the table grows
+/// (4.8 ms a batch instead of 1.3, measured 2026-12-02). With sequential scans, hash
+/// and merge joins priced out on these connections the plan left is right at any
+/// size: each row finds its delivery and endpoint by key. Planning every execution
+/// instead (a new text per batch size, or `force_custom_plan`) cost ~0.5 ms a
+/// statement (BENCHMARKS.md). Other backends: `db` itself.
+///
+/// The settings are `SET` once a connection is open rather than sent as startup
+/// `options`, which connection poolers such as PgBouncer refuse. The connections are
+/// opened with the shared pool's connect options (URL, TLS, statement cache), not
+/// its pool-level hooks: a search path set as a hook in [`connect_and_migrate`] would
+/// have to be set here too.
 pub fn recorder_connection(db: &DatabaseConnection, connections: u32) -> DatabaseConnection {
     if db.get_database_backend() != DbBackend::Postgres {
         return db.clone();
     }
-    let shared = db.get_postgres_connection_pool();
-    let options = (*shared.connect_options()).clone().options([
-        ("enable_seqscan", "off"),
-        ("enable_hashjoin", "off"),
-        ("enable_mergejoin", "off"),
-        ("plan_cache_mode", "force_generic_plan"),
-    ]);
+    let options = (*db.get_postgres_connection_pool().connect_options()).clone();
     let pool = PgPoolOptions::new()
         .max_connections(connections)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|connection, _| {
+            Box::pin(async move {
+                connection
+                    .execute(
+                        "SET enable_seqscan = off; SET enable_hashjoin = off; \
+                         SET enable_mergejoin = off; SET plan_cache_mode = force_generic_plan",
+                    )
+                    .await
+                    .map(|_| ())
+            })
+        })
         .connect_lazy_with(options);
     SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
 }

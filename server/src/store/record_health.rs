@@ -2,7 +2,8 @@
 //! one had been reported) and `last_success_at` moves, at most once a second. For one
 //! endpoint (`mark_healthy`, beside its failures in a mixed batch), and for a batch of
 //! plain successes in two statements whatever the number of endpoints
-//! (`mark_healthy_many`; a fan-out batch spans many).
+//! (`mark_healthy_many`; a fan-out batch spans many — SQLite's path: on PostgreSQL
+//! such a batch is one statement, `record_one_statement.rs`).
 //!
 //! Only the endpoints whose row would change are selected and locked — in id order,
 //! like every other writer of endpoint rows in a batch (`record.rs`), so concurrent

@@ -71,11 +71,12 @@ pub fn plain_successes_sql() -> String {
     let names = json_rows::names(&COLUMNS);
     let attempt_columns = quoted(names.split_at(4).1);
     // `done` returns its rows' values, so the attempts and the endpoints' last
-    // successes are read from it rather than joined back to it. `(… = …) IS TRUE`:
-    // the tenant is checked as a filter, not as an index condition, so the endpoint is
-    // found by its primary key — on an empty database, where the plan is made, every
-    // index of `endpoint` costs the same and the planner could take one that scans a
-    // tenant's endpoints.
+    // successes are read from it rather than joined back to it, and `stale` carries
+    // the alert's values (on these connections a join of two CTEs is a nested loop).
+    // `(… = …) IS TRUE`: the tenant is checked as a filter, not as an index condition,
+    // so the endpoint is found by its primary key — on an empty database, where the
+    // plan is made, every index of `endpoint` costs the same and the planner could
+    // take one that walks a tenant's endpoints.
     format!(
         "WITH done AS (UPDATE delivery d SET status = {success}, \
              attempt_count = d.attempt_count + 1, lease_owner = NULL, lease_until = NULL, \
@@ -85,7 +86,8 @@ pub fn plain_successes_sql() -> String {
          a AS (INSERT INTO attempt ({attempt_columns}) SELECT {attempt_columns} FROM done), \
          last AS (SELECT DISTINCT ON (tenant_id, endpoint_id) * FROM done \
              ORDER BY tenant_id, endpoint_id, n DESC), \
-         stale AS (SELECT e.tenant_id, e.id, e.consecutive_failures \
+         stale AS (SELECT e.tenant_id, e.id, e.consecutive_failures, l.app_id, \
+                 l.message_id, l.change_id, l.change_detail \
              FROM last l JOIN endpoint e ON e.id = l.endpoint_id \
              WHERE (e.tenant_id = l.tenant_id) IS TRUE \
              AND (e.consecutive_failures <> 0 OR e.failing_since IS NOT NULL \
@@ -96,10 +98,9 @@ pub fn plain_successes_sql() -> String {
              WHERE e.id = s.id AND (e.tenant_id = s.tenant_id) IS TRUE), \
          r AS (INSERT INTO state_change (id, tenant_id, app_id, endpoint_id, message_id, \
                  kind, detail, created_at, processed_at) \
-             SELECT l.change_id, l.tenant_id, l.app_id, l.endpoint_id, l.message_id, \
-                 'endpoint.recovered', l.change_detail, $1, NULL \
-             FROM last l JOIN stale s ON s.tenant_id = l.tenant_id AND s.id = l.endpoint_id \
-             WHERE s.consecutive_failures >= {FAILING_THRESHOLD}) \
+             SELECT change_id, tenant_id, app_id, id, message_id, \
+                 'endpoint.recovered', change_detail, $1, NULL \
+             FROM stale WHERE consecutive_failures >= {FAILING_THRESHOLD}) \
          SELECT delivery_id AS id FROM done",
         recordset = json_rows::recordset(3, "v", &COLUMNS),
         success = DeliveryStatus::Success.as_i16(),

@@ -95,11 +95,7 @@ async fn an_exhausted_message_is_recorded_for_the_alerts() {
 async fn concurrent_failures_report_failing_once(backend: Backend) {
     let app = engine_app(backend, &[("HOOKRELAY_RETRY_SCHEDULE", "")]).await;
     let receiver = TestReceiver::start().await;
-    receiver.always(Reply {
-        status: 500,
-        headers: Vec::new(),
-        delay: Duration::from_millis(300),
-    });
+    receiver.always(Reply::delayed(500, Duration::from_millis(300)));
     let (key, app_id, ep_id) = setup(&app, "together@example.com", &receiver.url).await;
     for n in 0..12 {
         send(

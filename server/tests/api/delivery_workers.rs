@@ -14,11 +14,7 @@ engine_test!(
     a_slow_endpoint_does_not_hold_up_others,
     |app: TestApp| async move {
         let slow = TestReceiver::start().await;
-        slow.always(Reply {
-            status: 200,
-            headers: Vec::new(),
-            delay: Duration::from_millis(1500),
-        });
+        slow.always(Reply::delayed(200, Duration::from_millis(1500)));
         let fast = TestReceiver::start().await;
         let (slow_key, slow_app, _) = setup(&app, "noisy@example.com", &slow.url).await;
         let (fast_key, fast_app, _) = setup(&app, "quiet@example.com", &fast.url).await;

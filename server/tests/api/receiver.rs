@@ -33,6 +33,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub delay: Duration,
+    /// The body to answer with (default: "receiver says hi").
+    pub body: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -46,6 +48,15 @@ impl Reply {
             status,
             headers: Vec::new(),
             delay,
+            body: None,
+        }
+    }
+
+    /// `status` with `body`.
+    pub fn with_body(status: u16, body: &[u8]) -> Self {
+        Self {
+            body: Some(body.to_vec()),
+            ..Self::status(status)
         }
     }
 }
@@ -152,6 +163,9 @@ async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
     if matches!(reply.status, 204 | 304) {
         response.finish()
     } else {
-        response.body("receiver says hi")
+        match reply.body {
+            Some(body) => response.body(body),
+            None => response.body("receiver says hi"),
+        }
     }
 }
