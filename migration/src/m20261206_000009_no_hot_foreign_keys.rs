@@ -43,34 +43,37 @@ const KEYS: [(&str, &str, &str); 5] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        for (table, column, _) in KEYS {
-            manager
-                .get_connection()
-                .execute_unprepared(&format!(
-                    "ALTER TABLE {table} DROP CONSTRAINT {table}_{column}_fkey"
-                ))
-                .await?;
-        }
-        Ok(())
+        for_each_key(manager, |table, column, _| {
+            format!("ALTER TABLE {table} DROP CONSTRAINT {table}_{column}_fkey")
+        })
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        for (table, column, parent) in KEYS {
-            // NOT VALID: rows written meanwhile are not checked, new ones are.
-            manager
-                .get_connection()
-                .execute_unprepared(&format!(
-                    "ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_fkey FOREIGN KEY ({column}) \
-                     REFERENCES {parent} (id) ON DELETE CASCADE NOT VALID"
-                ))
-                .await?;
-        }
-        Ok(())
+        // NOT VALID: rows written meanwhile are not checked, new ones are.
+        for_each_key(manager, |table, column, parent| {
+            format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_fkey FOREIGN KEY ({column}) \
+                 REFERENCES {parent} (id) ON DELETE CASCADE NOT VALID"
+            )
+        })
+        .await
     }
+}
+
+/// PostgreSQL: runs the statement `sql` makes for each of [`KEYS`]. Nothing on SQLite.
+async fn for_each_key(
+    manager: &SchemaManager<'_>,
+    sql: impl Fn(&str, &str, &str) -> String,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    for (table, column, parent) in KEYS {
+        manager
+            .get_connection()
+            .execute_unprepared(&sql(table, column, parent))
+            .await?;
+    }
+    Ok(())
 }

@@ -32,11 +32,11 @@ use crate::entities::{attempt, delivery, endpoint, state_change};
 const MAX_BATCH: usize = 128;
 /// Recording transactions in flight at once (PostgreSQL). Two, not the accept's
 /// four: nobody waits on a recording but the delivery's global slot, and half as many
-/// statements for the same attempts left PostgreSQL more of the two cores (measured
-/// when each statement was still planned afresh; it now runs on a cached plan). Measured A/B on PostgreSQL
-/// and Redis in two sittings: ingest while delivering +5 to +25 %, CPU per delivery
-/// −8 to −14 % draining and −9 to −14 % fanning out (BENCHMARKS.md, "Fewer, bigger
-/// recordings").
+/// statements for the same attempts left PostgreSQL more of the two cores. Measured
+/// A/B on PostgreSQL and Redis in two sittings, when each statement was still planned
+/// afresh (it now runs on a cached plan): ingest while delivering +5 to +25 %, CPU per
+/// delivery −8 to −14 % draining and −9 to −14 % fanning out (BENCHMARKS.md, "Fewer,
+/// bigger recordings").
 const TRANSACTIONS: usize = 2;
 
 /// What recording one attempt did (all false when the lease was no longer ours:
