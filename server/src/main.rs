@@ -7,6 +7,32 @@ use hookrelay::{
     startup::Application,
 };
 
+/// mimalloc, not glibc's malloc: under ingest, glibc's malloc and free were a quarter
+/// of this process's CPU (`perf`, BENCHMARKS.md "The allocator"). Only the binary
+/// sets it; tests run the library on the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay`: its place in mimalloc 3's `mi_option_e` (libmimalloc-sys
+/// 0.1.49 builds mimalloc 3.3), and that version's default for it (ms).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const MI_PURGE_DELAY_DEFAULT: std::ffi::c_long = 1000;
+
+/// Memory freed goes back to the system at once, not a second later at the next
+/// allocation that happens to look: otherwise a sign-in's password hash (Argon2,
+/// 19 MiB) stayed resident in an idle process (RSS 32 -> 52 MiB; target 40).
+/// Set only when the option at that place has the purge delay's default, so a
+/// mimalloc whose options moved is left on its defaults rather than mis-set.
+fn return_freed_memory_at_once() {
+    // SAFETY: mimalloc's option calls are not thread safe; this runs first in `main`,
+    // before any other thread exists.
+    unsafe {
+        if libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) == MI_PURGE_DELAY_DEFAULT {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        }
+    }
+}
+
 /// sysexits' EX_CONFIG: start-up refused because of the configuration.
 const EXIT_CONFIG: u8 = 78;
 
@@ -42,6 +68,7 @@ fn parse_args() -> Result<CliOverrides, String> {
 }
 
 fn main() -> ExitCode {
+    return_freed_memory_at_once();
     let overrides = match parse_args() {
         Ok(overrides) => overrides,
         Err(message) if message.is_empty() => {

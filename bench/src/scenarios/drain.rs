@@ -10,7 +10,14 @@
 use std::{sync::Arc, time::Duration};
 
 use super::{Target, await_arrivals, secs};
-use crate::{Opts, api::Api, cpu::CpuClock, load, receiver::Receiver, report::Figure};
+use crate::{
+    Opts,
+    api::Api,
+    cpu::{CpuClock, ProcessClock},
+    load,
+    receiver::Receiver,
+    report::Figure,
+};
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
@@ -26,7 +33,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     api.create_endpoint(&app, &format!("{}/drain", rx.url))
         .await?;
 
-    let (mut rate, mut ceiling, mut cpu) = (vec![], vec![], vec![]);
+    let (mut rate, mut ceiling, mut cpu, mut own_cpu) = (vec![], vec![], vec![], vec![]);
     for run in 0..opts.runs {
         // A restarted hookrelay listens on a new port.
         let base = managed
@@ -42,8 +49,10 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
             Some(m) => {
                 let clock = CpuClock::now();
                 m.restart("all")?;
+                let own = ProcessClock::now(m.pid());
                 await_arrivals(rx, backlog, Duration::from_secs(900)).await?;
                 cpu.extend(CpuClock::micros_per(clock, backlog));
+                own_cpu.extend(ProcessClock::micros_per(own, backlog));
                 let (_, first, last) = rx.arrivals.take();
                 let span = last.unwrap().duration_since(first.unwrap());
                 m.restart("api")?;
@@ -81,6 +90,10 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         // What a delivery costs the machine, whatever its neighbours take (`cpu.rs`).
         figures
             .push(Figure::new("drain", &label, "CPU per delivery (all processes)", "µs").runs(cpu));
+    }
+    if !own_cpu.is_empty() {
+        figures
+            .push(Figure::new("drain", &label, "… of which hookrelay's own", "µs").runs(own_cpu));
     }
     Ok(figures)
 }

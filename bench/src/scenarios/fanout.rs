@@ -4,13 +4,20 @@
 use std::time::Duration;
 
 use super::{Target, await_arrivals};
-use crate::{Opts, cpu::CpuClock, load, receiver::Receiver, report::Figure};
+use crate::{
+    Opts,
+    cpu::{CpuClock, ProcessClock},
+    load,
+    receiver::Receiver,
+    report::Figure,
+};
 
 const ENDPOINTS: u64 = 100;
 
 pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<Vec<Figure>> {
     let label = target.label();
-    let (_managed, tenant) = target.start("all").await?;
+    let (managed, tenant) = target.start("all").await?;
+    let pid = managed.as_ref().and_then(|m| m.pid());
     let api = &tenant.api;
     let app = api.create_app("fanout").await?;
     for i in 0..ENDPOINTS {
@@ -20,11 +27,12 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     let make = api.message_requests(&app, true);
     let messages: u64 = if opts.quick { 3 } else { 200 };
     let expected = messages * ENDPOINTS;
-    let (mut rate, mut p99, mut cpu) = (vec![], vec![], vec![]);
+    let (mut rate, mut p99, mut cpu, mut own_cpu) = (vec![], vec![], vec![], vec![]);
     for run in 0..opts.runs {
         rx.arrivals.reset();
         let connections_before = rx.arrivals.connections();
         let clock = CpuClock::now();
+        let own = ProcessClock::now(pid);
         let sent = load::closed_loop(4, Duration::from_secs(300), messages, make.clone()).await;
         if sent.ok != messages {
             anyhow::bail!("fanout: sending failed: {:?}", sent.first_error);
@@ -32,6 +40,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         await_arrivals(rx, expected, Duration::from_secs(600)).await?;
         // The accepts' CPU included: they are part of what a fan-out costs.
         cpu.extend(CpuClock::micros_per(clock, expected));
+        own_cpu.extend(ProcessClock::micros_per(own, expected));
         let (lat, first, last) = rx.arrivals.take();
         let opened = rx.arrivals.connections() - connections_before;
         let span = last.unwrap().duration_since(first.unwrap()).as_secs_f64();
@@ -65,6 +74,10 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         figures.push(
             Figure::new("fanout", &label, "CPU per delivery (all processes)", "µs").runs(cpu),
         );
+    }
+    if !own_cpu.is_empty() {
+        figures
+            .push(Figure::new("fanout", &label, "… of which hookrelay's own", "µs").runs(own_cpu));
     }
     Ok(figures)
 }

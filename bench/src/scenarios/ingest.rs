@@ -10,7 +10,7 @@
 use std::{sync::Arc, time::Duration};
 
 use super::{Target, await_arrivals, secs};
-use crate::{Opts, load, receiver::Receiver, report::Figure, target::rss_mib};
+use crate::{Opts, cpu::ProcessClock, load, receiver::Receiver, report::Figure, target::rss_mib};
 
 const CONNECTIONS: usize = 32;
 
@@ -39,14 +39,17 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
     await_arrivals(rx, warm.ok, Duration::from_secs(120)).await?;
 
     let (mut rate, mut p50, mut p99, mut ceiling) = (vec![], vec![], vec![], vec![]);
+    let mut own_cpu = vec![];
     for run in 0..opts.runs {
         rx.arrivals.reset();
+        let own = ProcessClock::now(pid);
         let r = timed_run(opts, &make, &format!("run {}", run + 1)).await?;
         rate.push(r.per_second());
         p50.push(r.latency.p50 as f64 / 1e3);
         p99.push(r.latency.p99 as f64 / 1e3);
         // Every accepted message is delivered before the next run starts.
         await_arrivals(rx, r.ok, Duration::from_secs(300)).await?;
+        own_cpu.extend(ProcessClock::micros_per(own, r.ok));
         let c =
             load::closed_loop(CONNECTIONS, secs(opts, 3.0, 0.3), u64::MAX, health.clone()).await;
         ceiling.push(c.per_second());
@@ -63,6 +66,12 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
             .runs(p99)
             .goal("≤ 20"),
     ];
+    if !own_cpu.is_empty() {
+        // Accepting and delivering each message, apart from PostgreSQL and Redis.
+        figures.push(
+            Figure::new("ingest", &label, "hookrelay's own CPU per message", "µs").runs(own_cpu),
+        );
+    }
     drop(setup);
     if matches!(target, Target::Managed(_)) {
         figures.push(accept_only(opts, target).await?);
