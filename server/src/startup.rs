@@ -143,7 +143,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
         let app = App::new()
             .wrap(Compress::default())
             .wrap(from_fn(crate::telemetry::request_id_header))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
             .app_data(state.clone())
             .app_data(web::PayloadConfig::default().limit(max_body))
             .app_data(web::QueryConfig::default().error_handler(query_error))

@@ -101,6 +101,49 @@ async fn a_worker_process_serves_health_but_not_the_api() {
 }
 
 #[tokio::test]
+async fn each_request_is_logged_with_its_id_method_path_and_status() {
+    let mut server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("{}/health?probe=1", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let refused = client
+        .get(format!("{}/api/v1/app?limit=5", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.stop();
+
+    // The line written when a request's span closes: the one an operator finds by
+    // the id a user quotes, or by its path.
+    let log = server.output();
+    let closing = |needle: &str| -> String {
+        log.lines()
+            .find(|l| l.contains(needle) && l.contains("close"))
+            .unwrap_or_else(|| panic!("no line for {needle}:\n{log}"))
+            .to_string()
+    };
+    let line = closing(&format!("request_id={id}"));
+    for field in [
+        "http.method=GET",
+        "http.target=/health?probe=1",
+        "http.client_ip=127.0.0.1",
+        "http.status_code=200",
+    ] {
+        assert!(line.contains(field), "{field} missing from {line}");
+    }
+    let line = closing("http.target=/api/v1/app?limit=5");
+    assert!(line.contains("http.status_code=401"), "{line}");
+    assert!(line.contains("request_id="), "{line}");
+}
+
+#[tokio::test]
 async fn api_keys_and_passwords_never_reach_the_logs() {
     // Debug level: the most the process ever logs.
     let mut server = Server::start(&[("RUST_LOG", "debug")]);
