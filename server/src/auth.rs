@@ -6,7 +6,7 @@ use std::future::{Ready, ready};
 
 use actix_web::{
     Error, FromRequest, HttpMessage, HttpRequest,
-    body::MessageBody,
+    body::{EitherBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
     http::header::{AUTHORIZATION, HeaderMap},
     middleware::Next,
@@ -27,17 +27,32 @@ const LAST_USED_RESOLUTION: TimeDelta = TimeDelta::seconds(60);
 
 /// Runs the request in a cache scope, so that its lookups can be fetched together
 /// with its key's (`cache/prefetch.rs`).
-pub async fn require_api_key(
+///
+/// A refused request is answered here (`Ok` with the error's response, the error
+/// attached for the log) rather than returned as an `Err`: the outer middleware that
+/// puts `x-request-id` on every response only sees responses.
+pub async fn require_api_key<B: MessageBody>(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     crate::cache::request_scope(authenticate_then(req, next)).await
 }
 
-async fn authenticate_then(
+async fn authenticate_then<B: MessageBody>(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    match authenticate(&req).await {
+        Ok(auth) => {
+            req.extensions_mut().insert(auth);
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
+    }
+}
+
+/// The request's API key, checked, and its rate limit taken.
+async fn authenticate(req: &ServiceRequest) -> Result<ApiKeyAuth, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .expect("AppState is registered")
@@ -45,14 +60,14 @@ async fn authenticate_then(
     let token = bearer_token(req.headers())?;
     let auth = state
         .store
-        .authenticate_api_key(&token, target_of(&req))
+        .authenticate_api_key(&token, target_of(req))
         .await
         .map_err(ApiError::from)?
         .ok_or(ApiError::Unauthorized("invalid or revoked API key"))?;
     if let Some(limiter) = &state.rate_limiter
         && let Err(wait) = limiter.check(auth.key_id.as_str()).await
     {
-        return Err(ApiError::retry_after(wait).into());
+        return Err(ApiError::retry_after(wait));
     }
     let now = Utc::now();
     if auth
@@ -66,8 +81,7 @@ async fn authenticate_then(
             }
         });
     }
-    req.extensions_mut().insert(auth);
-    next.call(req).await
+    Ok(auth)
 }
 
 /// The application a request's path names and whether it publishes a message: a
