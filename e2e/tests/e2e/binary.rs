@@ -104,13 +104,15 @@ async fn a_worker_process_serves_health_but_not_the_api() {
 async fn each_request_is_logged_with_its_id_method_path_and_status() {
     let mut server = Server::start(&[]);
     let client = reqwest::Client::new();
+    let id_of =
+        |res: &reqwest::Response| res.headers()["x-request-id"].to_str().unwrap().to_string();
     let res = client
         .get(format!("{}/health?probe=1", server.url))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let id = id_of(&res);
     let refused = client
         .get(format!("{}/api/v1/app?limit=5", server.url))
         .send()
@@ -118,10 +120,7 @@ async fn each_request_is_logged_with_its_id_method_path_and_status() {
         .unwrap();
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     // Refused by the API-key middleware, and still given its id to quote.
-    let refused_id = refused.headers()["x-request-id"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let refused_id = id_of(&refused);
     tokio::time::sleep(Duration::from_millis(200)).await;
     server.stop();
 
