@@ -13,24 +13,27 @@ use hookrelay::{
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay`: its place in mimalloc 3's `mi_option_e` (libmimalloc-sys
-/// 0.1.49 builds mimalloc 3.3), and that version's default for it (ms).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-const MI_PURGE_DELAY_DEFAULT: std::ffi::c_long = 1000;
+/// How often freed memory is handed back to the system. mimalloc keeps memory freed
+/// for its purge delay (1 s) and returns it only when a later allocation of some
+/// thread happens to look: an idle process kept a sign-in's password hash buffer
+/// (Argon2, 19 MiB) resident (RSS 32 -> 52 MiB; target 40). Returning it at once
+/// instead (purge delay 0) cost a fifth of the process's CPU under fan-out, each
+/// freed page faulted back in by the next allocation (BENCHMARKS.md "The allocator").
+const RETURN_FREED_MEMORY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Memory freed goes back to the system at once, not a second later at the next
-/// allocation that happens to look: otherwise a sign-in's password hash (Argon2,
-/// 19 MiB) stayed resident in an idle process (RSS 32 -> 52 MiB; target 40).
-/// Set only when the option at that place has the purge delay's default, so a
-/// mimalloc whose options moved is left on its defaults rather than mis-set.
-fn return_freed_memory_at_once() {
-    // SAFETY: mimalloc's option calls are not thread safe; this runs first in `main`,
-    // before any other thread exists.
-    unsafe {
-        if libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) == MI_PURGE_DELAY_DEFAULT {
-            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+/// Looks every [`RETURN_FREED_MEMORY_EVERY`] for memory freed longer than the purge
+/// delay ago and returns it (the arenas are process-wide, so one thread's look
+/// returns every thread's). On the runtime: its worker threads have a mimalloc heap.
+fn spawn_freed_memory_return(runtime: &tokio::runtime::Runtime) {
+    runtime.spawn(async {
+        let mut every = tokio::time::interval(RETURN_FREED_MEMORY_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            // SAFETY: no arguments but a flag; mimalloc's collect is thread safe.
+            unsafe { libmimalloc_sys::mi_collect(false) };
         }
-    }
+    });
 }
 
 /// sysexits' EX_CONFIG: start-up refused because of the configuration.
@@ -68,7 +71,6 @@ fn parse_args() -> Result<CliOverrides, String> {
 }
 
 fn main() -> ExitCode {
-    return_freed_memory_at_once();
     let overrides = match parse_args() {
         Ok(overrides) => overrides,
         Err(message) if message.is_empty() => {
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
+    spawn_freed_memory_return(&runtime);
     let result = runtime.block_on(async {
         let app = Application::build(settings).await?;
         app.run_until_stopped().await?;

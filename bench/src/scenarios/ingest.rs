@@ -21,7 +21,9 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         .await?;
     let (managed, api, make) = (&setup.managed, &setup.tenant.api, setup.make.clone());
     let pid = managed.as_ref().and_then(|m| m.pid());
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Idle: three seconds after its last request. hookrelay hands memory freed by
+    // that request (a sign-up's Argon2 buffer, 19 MiB) back within two (main.rs).
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = pid.and_then(rss_mib).map(|(rss, _)| rss);
 
     let health: load::MakeRequest = {
