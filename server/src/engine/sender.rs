@@ -84,10 +84,14 @@ impl Sender {
             retry_after: None,
             duration: started.elapsed(),
         };
+        // Parsed once, here: reqwest takes the parsed form as it is.
+        let url = match reqwest::Url::parse(url) {
+            Ok(url) => url,
+            Err(e) => return failed(format!("request failed: invalid URL: {e}")),
+        };
         // IP literals never reach the resolver: check them here.
-        if let Ok(parsed) = url::Url::parse(url)
-            && let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = parsed.host()
-            && let Some(ip) = parsed
+        if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host()
+            && let Some(ip) = url
                 .host_str()
                 .and_then(|h| h.trim_matches(['[', ']']).parse().ok())
             && let Some(why) = refusal(ip, &self.allowed)
