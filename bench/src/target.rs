@@ -46,6 +46,26 @@ pub enum Pacing {
     Default,
 }
 
+/// `BENCH_PG_ICU_LOCALE` (e.g. `en-US`): each benchmark database is created with that
+/// ICU locale as its default collation, as on many servers, instead of the cluster's
+/// default (what comparing text costs depends on it; BENCHMARKS.md, "Ids in byte
+/// order").
+fn database_locale() -> anyhow::Result<String> {
+    let Ok(locale) = std::env::var("BENCH_PG_ICU_LOCALE") else {
+        return Ok(String::new());
+    };
+    if locale.is_empty()
+        || !locale
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        anyhow::bail!("BENCH_PG_ICU_LOCALE={locale:?}: expected an ICU locale such as en-US");
+    }
+    Ok(format!(
+        " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{locale}' LOCALE 'C.UTF-8'"
+    ))
+}
+
 /// `HOOKRELAY_BIN`, or `hookrelay` beside this binary (same cargo profile).
 fn hookrelay_bin() -> anyhow::Result<PathBuf> {
     if let Ok(path) = std::env::var("HOOKRELAY_BIN") {
@@ -115,7 +135,7 @@ impl Managed {
                     "hr_bench_{}",
                     ulid::Ulid::generate().to_string().to_lowercase()
                 );
-                psql(&format!("CREATE DATABASE {name}"))?;
+                psql(&format!("CREATE DATABASE {name}{}", database_locale()?))?;
                 let server = postgres_server();
                 (
                     format!("{server}/{name}{}", loopback_tls(&server)),

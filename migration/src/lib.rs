@@ -14,6 +14,7 @@ mod m20261124_000006_dashboard_sessions;
 mod m20261125_000007_hot_path_indexes;
 mod m20261125_000008_endpoint_pending_index;
 mod m20261206_000009_no_hot_foreign_keys;
+mod m20261207_000010_ids_in_byte_order;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_hot_path_indexes::Migration),
             Box::new(m20261125_000008_endpoint_pending_index::Migration),
             Box::new(m20261206_000009_no_hot_foreign_keys::Migration),
+            Box::new(m20261207_000010_ids_in_byte_order::Migration),
         ]
     }
 }

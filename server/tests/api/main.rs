@@ -35,6 +35,7 @@ mod pagination;
 mod query_plans;
 mod receiver;
 mod retention;
+mod schema;
 mod signup;
 mod smtp_sink;
 mod tenant_isolation;
