@@ -57,12 +57,13 @@ fn database_locale() -> anyhow::Result<String> {
     if locale.is_empty()
         || !locale
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         anyhow::bail!("BENCH_PG_ICU_LOCALE={locale:?}: expected an ICU locale such as en-US");
     }
     Ok(format!(
-        " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{locale}' LOCALE 'C.UTF-8'"
+        " TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE '{locale}' \
+         LOCALE 'C.UTF-8'"
     ))
 }
 

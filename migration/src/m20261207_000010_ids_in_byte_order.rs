@@ -16,13 +16,21 @@
 //! name) keeps the database's collation; compared with an id column, the id's
 //! collation wins (an implicit collation beats the default one).
 //!
-//! The `ALTER`s rewrite no table but rebuild every index on these columns, holding
-//! each table's lock meanwhile: on a large database, apply it at a quiet time (`cargo
-//! run -p migration -- up`, or the first start of the new version).
+//! **Upgrading: stop every other hookrelay process first** (or run `cargo run -p
+//! migration -- up` with them stopped). The `ALTER`s rewrite no table but rebuild
+//! every index on these columns, and the migration is one transaction: every table
+//! stays locked until it commits (on a large database, minutes). A process still
+//! running would wait on those locks, then fail its prepared statements that return
+//! an id ("cached plan must not change result type") until it reconnects. The
+//! statistics of the altered columns are dropped by PostgreSQL; each table that has
+//! rows is analysed again at once, so plans don't fall back to default estimates.
 //!
 //! SQLite: nothing to do; its default collation (`BINARY`) is byte order.
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::{
+    prelude::*,
+    sea_orm::{DbBackend, Statement},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -76,7 +84,9 @@ impl MigrationTrait for Migration {
 }
 
 /// PostgreSQL: gives each of [`ID_COLUMNS`] `collation`, one `ALTER TABLE` a table (its
-/// indexes are rebuilt once). Nothing on SQLite.
+/// indexes are rebuilt once), then `ANALYZE` where it has rows (the columns'
+/// statistics were dropped).
+/// Nothing on SQLite.
 async fn set_collation(manager: &SchemaManager<'_>, collation: &str) -> Result<(), DbErr> {
     if manager.get_database_backend() != DbBackend::Postgres {
         return Ok(());
@@ -86,10 +96,22 @@ async fn set_collation(manager: &SchemaManager<'_>, collation: &str) -> Result<(
             .iter()
             .map(|column| format!("ALTER COLUMN {column} TYPE varchar COLLATE {collation}"))
             .collect();
-        manager
-            .get_connection()
-            .execute_unprepared(&format!("ALTER TABLE {table} {}", changes.join(", ")))
+        let db = manager.get_connection();
+        db.execute_unprepared(&format!("ALTER TABLE {table} {}", changes.join(", ")))
             .await?;
+        // Only a table with rows: on a fresh database an `ANALYZE` would record the
+        // tables as empty, and plans made then (the recorder's cached one) would be
+        // made for empty tables instead of the planner's default sizes.
+        let has_rows = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SELECT 1 AS one FROM {table} LIMIT 1"),
+            ))
+            .await?
+            .is_some();
+        if has_rows {
+            db.execute_unprepared(&format!("ANALYZE {table}")).await?;
+        }
     }
     Ok(())
 }

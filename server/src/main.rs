@@ -22,8 +22,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const RETURN_FREED_MEMORY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Looks every [`RETURN_FREED_MEMORY_EVERY`] for memory freed longer than the purge
-/// delay ago and returns it (the arenas are process-wide, so one thread's look
-/// returns every thread's). On the runtime: its worker threads have a mimalloc heap.
+/// delay ago and returns it. The purge is process-wide: whatever is back in an arena
+/// (a large block such as the Argon2 buffer goes back when freed, whichever thread
+/// frees it) is returned, not only this thread's; empty pages another thread still
+/// holds wait for that thread. On the runtime: its worker threads have a mimalloc heap.
 fn spawn_freed_memory_return(runtime: &tokio::runtime::Runtime) {
     runtime.spawn(async {
         let mut every = tokio::time::interval(RETURN_FREED_MEMORY_EVERY);
