@@ -17,8 +17,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// for its purge delay (1 s) and returns it only when a later allocation of some
 /// thread happens to look: an idle process kept a sign-in's password hash buffer
 /// (Argon2, 19 MiB) resident (RSS 32 -> 52 MiB; target 40). Returning it at once
-/// instead (purge delay 0) cost a fifth of the process's CPU under fan-out, each
-/// freed page faulted back in by the next allocation (BENCHMARKS.md "The allocator").
+/// instead (purge delay 0) faulted each freed page back in on the next allocation:
+/// 4 % more of the process's CPU a fan-out delivery (BENCHMARKS.md, "Freed memory
+/// returned each second").
 const RETURN_FREED_MEMORY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Looks every [`RETURN_FREED_MEMORY_EVERY`] for memory freed longer than the purge
