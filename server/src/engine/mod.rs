@@ -32,9 +32,18 @@ use crate::{
 pub use hand_off::{HandOff, Reservation};
 pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 
-/// Deliveries in flight at once in one process: enough that sixteen hanging endpoints
+/// Requests in flight at once in one process: enough that sixteen hanging endpoints
 /// (each at its cap) still leave room for everyone else.
 const GLOBAL_CONCURRENCY: usize = 256;
+/// Attempts sent and waiting to be recorded, at most, in one process. Their global
+/// slots are back as soon as the response is in: held through the recording, they
+/// ran out whenever the recorder fell behind for a moment, and the accepts of that
+/// moment went through the queue (a claim, a lease `UPDATE` and a context read each)
+/// instead of being handed off — the costlier path, taken when the database is
+/// busiest. A recording holds no payload (the context is dropped first), so a
+/// thousand cost little memory; past them an attempt keeps its global slot until
+/// one is free, which throttles the sending to the recorder's pace.
+const RECORDING_CONCURRENCY: usize = 1024;
 pub use crate::store::FAILING_THRESHOLD;
 /// A lease outlives the attempt's timeout by this much (time to record it). A crashed
 /// worker's deliveries are retried once it runs out.
@@ -58,6 +67,8 @@ pub struct Engine {
     room: Arc<Notify>,
     worker_id: Arc<str>,
     slots: Arc<Semaphore>,
+    /// Attempts sent whose recording has not finished ([`RECORDING_CONCURRENCY`]).
+    recording: Arc<Semaphore>,
     isolation: isolation::Isolation,
     waiting: waiting::Waiting,
     stopping: Arc<std::sync::atomic::AtomicBool>,
@@ -69,6 +80,7 @@ pub struct EngineHandle {
     stopping: Arc<std::sync::atomic::AtomicBool>,
     wake: Arc<wake::Wake>,
     slots: Arc<Semaphore>,
+    recording: Arc<Semaphore>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -81,9 +93,16 @@ impl EngineHandle {
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.wake.anything();
         let _ = self.task.await;
-        let all = GLOBAL_CONCURRENCY as u32;
-        match tokio::time::timeout(grace, self.slots.acquire_many(all)).await {
-            Ok(_) => {
+        // Every slot back, then every recording seat: nothing sent, nothing unrecorded.
+        let settled = async {
+            let _sent = self.slots.acquire_many(GLOBAL_CONCURRENCY as u32).await;
+            let _recorded = self
+                .recording
+                .acquire_many(RECORDING_CONCURRENCY as u32)
+                .await;
+        };
+        match tokio::time::timeout(grace, settled).await {
+            Ok(()) => {
                 tracing::info!("delivery engine stopped: every attempt in flight was recorded")
             }
             Err(_) => tracing::warn!(
@@ -123,6 +142,7 @@ impl Engine {
             room: Arc::new(Notify::new()),
             worker_id: format!("worker_{}", ulid::Ulid::generate()).into(),
             slots: Arc::new(Semaphore::new(GLOBAL_CONCURRENCY)),
+            recording: Arc::new(Semaphore::new(RECORDING_CONCURRENCY)),
             isolation: isolation::Isolation::default(),
             waiting: waiting::Waiting::default(),
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
@@ -137,6 +157,7 @@ impl Engine {
             stopping: self.stopping.clone(),
             wake: self.wake.clone(),
             slots: self.slots.clone(),
+            recording: self.recording.clone(),
             task: tokio::spawn(self.clone().run()),
         }
     }
@@ -223,11 +244,12 @@ impl Engine {
     /// Delivers `job`, then the endpoint's waiting deliveries one after the other with
     /// the same slot, and wakes the claim loop once the slot is free.
     ///
-    /// An attempt is recorded in a task of its own, which takes the global slot along:
-    /// the endpoint's slot is free for the next delivery as soon as the response is
-    /// in, so waiting for the commit does not throttle a busy endpoint (the cap limits
-    /// requests to the endpoint, not rows being written). Attempts in flight, sent or
-    /// being recorded, stay bounded by [`GLOBAL_CONCURRENCY`].
+    /// An attempt is recorded in a task of its own, with a recording seat instead of
+    /// its slots: the endpoint's slot and the global one are free for the next
+    /// delivery as soon as the response is in, so waiting for the commit throttles
+    /// neither a busy endpoint (the cap limits requests to the endpoint, not rows
+    /// being written) nor the hand-off at accept. Requests in flight stay bounded by
+    /// [`GLOBAL_CONCURRENCY`], attempts being recorded by [`RECORDING_CONCURRENCY`].
     async fn serve(
         self,
         mut job: ClaimedDelivery,
@@ -237,7 +259,11 @@ impl Engine {
         loop {
             match self.attempt(&job).await {
                 Ok(Some(record)) => {
-                    tokio::spawn(self.clone().record(job, record, permit));
+                    let seat = self.recording_seat().await;
+                    drop(permit);
+                    // Recording reads the lease, not what was sent: the payload goes now.
+                    job.context = None;
+                    tokio::spawn(self.clone().record(job, record, seat));
                 }
                 Ok(None) => drop(permit),
                 Err(e) => {
@@ -289,19 +315,28 @@ impl Engine {
             .expect("semaphore is never closed")
     }
 
-    /// Writes an attempt (group commit), then frees its global slot.
+    /// A recording seat (waits for one: the recorder is [`RECORDING_CONCURRENCY`]
+    /// attempts behind).
+    async fn recording_seat(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.recording
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore is never closed")
+    }
+
+    /// Writes an attempt (group commit), then frees its recording seat.
     async fn record(
         self,
         job: ClaimedDelivery,
         record: AttemptRecord,
-        permit: tokio::sync::OwnedSemaphorePermit,
+        seat: tokio::sync::OwnedSemaphorePermit,
     ) {
         if let Err(e) = self.store.record_attempt(&job, record).await {
             // The lease expires and another claim retries it.
             tracing::warn!(delivery = %job.id, error = %e, "delivery failed to record");
         }
-        drop(permit);
-        self.room.notify_one();
+        drop(seat);
     }
 
     async fn release(&self, jobs: Vec<ClaimedDelivery>) {

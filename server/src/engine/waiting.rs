@@ -100,6 +100,16 @@ impl Waiting {
         (Next { job, stale }, slot)
     }
 
+    /// Whether a delivery to `endpoint_id` may join its line: fewer than
+    /// [`REFILL_BELOW`] wait, the depth a claim fills it to. The hand-off at accept
+    /// asks, so an endpoint at its cap takes new deliveries straight into its line
+    /// rather than through the queue and a claim — the same line, as deep.
+    pub fn has_room(&self, endpoint_id: &str) -> bool {
+        self.lock()
+            .get(endpoint_id)
+            .is_none_or(|q| q.len() < REFILL_BELOW)
+    }
+
     /// Endpoints the next claim leaves alone: at their cap with [`REFILL_BELOW`]
     /// deliveries already waiting. One with fewer waiting is claimed for again
     /// before its queue runs dry, so its pipeline stays full.

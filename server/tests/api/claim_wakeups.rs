@@ -27,8 +27,8 @@ async fn a_full_endpoints_new_messages_make_no_claims(backend: Backend) {
     hang.always(Reply::delayed(204, Duration::from_secs(60)));
     let (key, app_id, _) = setup(&app, "hang@example.com", &hang.url).await;
     let body = r#"{"eventType":"a.b","payload":{}}"#;
-    // 16 take the endpoint's slots at their accept; the rest are claimed into the
-    // process's queue for it until 128 wait there.
+    // 16 take the endpoint's slots at their accept; the next join its line in the
+    // process (at accept, or by a claim) until 128 wait there.
     for _ in 0..160 {
         send(&app, &key, &app_id, body).await;
     }
