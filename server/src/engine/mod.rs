@@ -308,21 +308,13 @@ impl Engine {
 
     /// A global slot (waits for one).
     async fn slot(&self) -> tokio::sync::OwnedSemaphorePermit {
-        self.slots
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphore is never closed")
+        permit(&self.slots).await
     }
 
     /// A recording seat (waits for one: the recorder is [`RECORDING_CONCURRENCY`]
     /// attempts behind).
     async fn recording_seat(&self) -> tokio::sync::OwnedSemaphorePermit {
-        self.recording
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphore is never closed")
+        permit(&self.recording).await
     }
 
     /// Writes an attempt (group commit), then frees its recording seat.
@@ -419,6 +411,15 @@ impl Engine {
         );
         record
     }
+}
+
+/// One of `semaphore`'s permits, waiting for it (the engine never closes its semaphores).
+async fn permit(semaphore: &Arc<Semaphore>) -> tokio::sync::OwnedSemaphorePermit {
+    semaphore
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("semaphore is never closed")
 }
 
 /// reqwest is built without a TLS provider of its own (its default would compile
