@@ -45,9 +45,10 @@ pub struct HandOff {
 ///
 /// Only the global slot is held through the commit: an endpoint's own slots go to
 /// requests actually being sent (holding one through a commit would idle it, which
-/// at a thousand messages a second to one endpoint halved what it got). An endpoint
-/// that filled up meanwhile has its hand-off wait in the process like a claimed
-/// delivery (`waiting.rs`); that is bounded by the accepts in flight.
+/// at a thousand messages a second to one endpoint halved what it got). A hand-off
+/// whose endpoint is at its cap when it starts waits in the endpoint's line like a
+/// claimed delivery (`waiting.rs`): the line is below its depth when reserved, and
+/// goes past it at most by the accepts in flight.
 pub struct Reservation {
     engine: Engine,
     runtime: tokio::runtime::Handle,
@@ -127,15 +128,23 @@ impl Reservation {
                 .metrics
                 .started_at_accept
                 .fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            let mut lined_up = false;
             for job in jobs {
                 let Some(permit) = seats.remove(&job.endpoint_id) else {
                     continue;
                 };
-                // The endpoint filled up since the reservation: it waits for a slot
+                // The endpoint is at its cap: the delivery waits in its line
                 // (`waiting.rs`) and its global slot goes back.
-                if let Admit::Run(job, slot) = engine.waiting.admit(&engine.isolation, job) {
-                    tokio::spawn(engine.clone().serve(job, slot, permit));
+                match engine.waiting.admit(&engine.isolation, job) {
+                    Admit::Run(job, slot) => {
+                        tokio::spawn(engine.clone().serve(job, slot, permit));
+                    }
+                    Admit::Queued => lined_up = true,
                 }
+            }
+            if lined_up {
+                // Slots came back unused: the claim loop may be waiting for room.
+                engine.room.notify_one();
             }
         });
     }

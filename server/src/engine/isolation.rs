@@ -64,7 +64,6 @@ impl Isolation {
             .collect()
     }
 
-    /// Takes a slot of the endpoint, or `None` when it is at its cap.
     /// Whether `endpoint_id` has fewer requests in flight than its cap right now.
     pub fn has_room(&self, endpoint_id: &str) -> bool {
         let map = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
@@ -72,6 +71,7 @@ impl Isolation {
             .is_none_or(|n| *n < PER_ENDPOINT_CONCURRENCY)
     }
 
+    /// Takes a slot of the endpoint, or `None` when it is at its cap.
     pub fn enter(&self, endpoint_id: &str) -> Option<EndpointSlot> {
         let mut map = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         let n = map.entry(endpoint_id.to_string()).or_insert(0);

@@ -63,7 +63,8 @@ pub struct Engine {
     sender: Sender,
     /// New messages were accepted (by this process, or another: `wakeups`).
     wake: Arc<wake::Wake>,
-    /// A global slot or an endpoint's slot was given back.
+    /// A global slot or an endpoint's slot was given back, or an endpoint's line
+    /// shortened (a claim may refill it before it runs dry).
     room: Arc<Notify>,
     worker_id: Arc<str>,
     slots: Arc<Semaphore>,
@@ -77,10 +78,7 @@ pub struct Engine {
 
 /// Stops a running engine gracefully.
 pub struct EngineHandle {
-    stopping: Arc<std::sync::atomic::AtomicBool>,
-    wake: Arc<wake::Wake>,
-    slots: Arc<Semaphore>,
-    recording: Arc<Semaphore>,
+    engine: Engine,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -89,14 +87,20 @@ impl EngineHandle {
     /// recorded. Whatever is still running after that keeps its lease until it expires
     /// and another worker takes it: nothing is lost, at worst sent again.
     pub async fn shutdown(self, grace: Duration) {
-        self.stopping
+        let engine = &self.engine;
+        engine
+            .stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        self.wake.anything();
+        engine.wake.anything();
         let _ = self.task.await;
         // Every slot back, then every recording seat: nothing sent, nothing unrecorded.
         let settled = async {
-            let _sent = self.slots.acquire_many(GLOBAL_CONCURRENCY as u32).await;
-            let _recorded = self
+            let _sent = engine.slots.acquire_many(GLOBAL_CONCURRENCY as u32).await;
+            // A hand-off keeps its global slot until its delivery is started or in its
+            // endpoint's line: with every slot back, the last ones that joined a line
+            // after the claim loop handed the lines back are there. Back they go too.
+            engine.release(engine.waiting.drain()).await;
+            let _recorded = engine
                 .recording
                 .acquire_many(RECORDING_CONCURRENCY as u32)
                 .await;
@@ -154,10 +158,7 @@ impl Engine {
     pub fn spawn(self) -> EngineHandle {
         retention::spawn(self.store.clone(), self.settings.retention);
         EngineHandle {
-            stopping: self.stopping.clone(),
-            wake: self.wake.clone(),
-            slots: self.slots.clone(),
-            recording: self.recording.clone(),
+            engine: self.clone(),
             task: tokio::spawn(self.clone().run()),
         }
     }
@@ -261,6 +262,11 @@ impl Engine {
                 Ok(Some(record)) => {
                     let seat = self.recording_seat().await;
                     drop(permit);
+                    // The claim loop may be waiting for a slot, or for this endpoint's
+                    // line to shorten below the depth it refills it at (as when the
+                    // recording gave the slot back); a loop with nothing to claim
+                    // goes back to sleep (`run`'s `short`).
+                    self.room.notify_one();
                     // Recording reads the lease, not what was sent: the payload goes now.
                     job.context = None;
                     tokio::spawn(self.clone().record(job, record, seat));
