@@ -262,11 +262,6 @@ impl Engine {
                 Ok(Some(record)) => {
                     let seat = self.recording_seat().await;
                     drop(permit);
-                    // The claim loop may be waiting for a slot, or for this endpoint's
-                    // line to shorten below the depth it refills it at (as when the
-                    // recording gave the slot back); a loop with nothing to claim
-                    // goes back to sleep (`run`'s `short`).
-                    self.room.notify_one();
                     // Recording reads the lease, not what was sent: the payload goes now.
                     job.context = None;
                     tokio::spawn(self.clone().record(job, record, seat));
@@ -282,6 +277,11 @@ impl Engine {
                 break;
             }
             let (next, kept) = self.waiting.next(slot);
+            if next.refill {
+                // The line went below the depth a claim fills it to: the claim loop
+                // left this endpoint out while it was full, and may take it again.
+                self.room.notify_one();
+            }
             self.release(next.stale).await;
             match (next.job, kept) {
                 (Some(next), Some(kept)) => {

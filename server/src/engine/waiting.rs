@@ -50,6 +50,9 @@ pub struct Next {
     pub job: Option<ClaimedDelivery>,
     /// Deliveries that waited too long: to be handed back to the queue.
     pub stale: Vec<ClaimedDelivery>,
+    /// The line went below [`REFILL_BELOW`]: the claim may fill it again (one wake-up
+    /// per refill, not one per delivery).
+    pub refill: bool,
 }
 
 impl Waiting {
@@ -78,7 +81,9 @@ impl Waiting {
         let endpoint = slot.endpoint_id().to_string();
         let mut stale = Vec::new();
         let mut job = None;
+        let mut refill = false;
         if let Some(queue) = queues.get_mut(&endpoint) {
+            let before = queue.len();
             while let Some((since, waiting)) = queue.pop_front() {
                 if since.elapsed() <= START_WITHIN {
                     job = Some(waiting);
@@ -86,6 +91,7 @@ impl Waiting {
                 }
                 stale.push(waiting);
             }
+            refill = before >= REFILL_BELOW && queue.len() < REFILL_BELOW;
             if queue.is_empty() {
                 queues.remove(&endpoint);
             }
@@ -97,7 +103,7 @@ impl Waiting {
                 None
             }
         };
-        (Next { job, stale }, slot)
+        (Next { job, stale, refill }, slot)
     }
 
     /// Whether a delivery to `endpoint_id` may join its line: fewer than
@@ -128,5 +134,53 @@ impl Waiting {
             .drain()
             .flat_map(|(_, q)| q.into_iter().map(|(_, job)| job))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{domain::TenantId, engine::isolation::PER_ENDPOINT_CONCURRENCY};
+
+    fn job(n: usize) -> ClaimedDelivery {
+        ClaimedDelivery {
+            id: format!("dlv_{n}"),
+            tenant_id: TenantId::generate(),
+            app_id: "app_a".to_string(),
+            message_id: format!("msg_{n}"),
+            endpoint_id: "ep_a".to_string(),
+            attempt_count: 0,
+            trigger: 0,
+            lease: "lease".to_string(),
+            context: None,
+        }
+    }
+
+    #[test]
+    fn a_full_line_asks_for_a_refill_once_when_it_shortens() {
+        let (isolation, waiting) = (Isolation::default(), Waiting::default());
+        let mut slots: Vec<EndpointSlot> = (0..PER_ENDPOINT_CONCURRENCY)
+            .map(|_| isolation.enter("ep_a").expect("below the cap"))
+            .collect();
+        for n in 0..=REFILL_BELOW {
+            assert!(matches!(waiting.admit(&isolation, job(n)), Admit::Queued));
+        }
+        assert!(!waiting.has_room("ep_a"), "a line of 129 is full");
+        assert!(
+            waiting.has_room("ep_b"),
+            "other endpoints' lines are their own"
+        );
+
+        let (next, slot) = waiting.next(slots.pop().expect("a slot"));
+        assert_eq!(next.job.map(|j| j.id), Some("dlv_0".to_string()));
+        assert!(
+            !next.refill,
+            "129 -> 128: still as deep as a claim fills it"
+        );
+        let (next, slot) = waiting.next(slot.expect("kept for the next one"));
+        assert!(next.refill, "128 -> 127: the claim may fill it again");
+        assert!(waiting.has_room("ep_a"));
+        let (next, _) = waiting.next(slot.expect("kept for the next one"));
+        assert!(!next.refill, "one wake-up per refill, not one per delivery");
     }
 }
