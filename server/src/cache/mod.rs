@@ -132,6 +132,11 @@ impl Cache {
         }
     }
 
+    /// The process's metrics (the cache counts its hits and misses there).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
     /// Forgets `keys`, after the write that changed them committed.
     pub async fn invalidate(&self, keys: &[String]) {
         if keys.is_empty() {

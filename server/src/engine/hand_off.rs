@@ -103,9 +103,11 @@ impl Reservation {
     }
 
     /// The deliveries written with this reservation's lease have committed: start
-    /// them. Reads their context (the endpoints and secrets), then runs each with the
-    /// global slot taken for it, in a task of its own; the caller does not wait.
-    pub fn start(mut self, message: &message::Model, jobs: Vec<ClaimedDelivery>) {
+    /// them. Reads their context (the endpoints and secrets: from memory while the
+    /// fan-out view read `view` is still the cache's, `store/context_cache.rs`), then
+    /// runs each with the global slot taken for it, in a task of its own; the caller
+    /// does not wait.
+    pub fn start(mut self, message: &message::Model, jobs: Vec<ClaimedDelivery>, view: u64) {
         let seats = std::mem::take(&mut self.seats);
         let engine = self.engine.clone();
         let message = message.clone();
@@ -113,7 +115,7 @@ impl Reservation {
         self.runtime.spawn(async move {
             let mut seats = seats;
             let count = jobs.len();
-            let jobs = match engine.store.load_new_contexts(jobs, message).await {
+            let jobs = match engine.store.load_new_contexts(jobs, message, view).await {
                 Ok(jobs) => jobs,
                 Err(e) => {
                     // Nothing is lost: the rows keep their lease until it runs out,

@@ -41,6 +41,10 @@ pub struct Metrics {
     pub started_from_queue: AtomicU64,
     /// Claims of the queue this engine made (each one statement or two).
     pub claims: AtomicU64,
+    /// Endpoint contexts the hand-off took from memory (`store/context_cache.rs`)…
+    pub endpoint_contexts_kept: AtomicU64,
+    /// … and read from the database.
+    pub endpoint_contexts_read: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -58,6 +62,8 @@ impl Default for Metrics {
             started_at_accept: AtomicU64::new(0),
             started_from_queue: AtomicU64::new(0),
             claims: AtomicU64::new(0),
+            endpoint_contexts_kept: AtomicU64::new(0),
+            endpoint_contexts_read: AtomicU64::new(0),
         }
     }
 }

@@ -33,6 +33,18 @@ pub fn render(m: &Metrics, depth: Option<QueueDepth>) -> String {
         "Claims of the delivery queue this process's engine made.",
         &[("", m.claims.load(Relaxed))],
     );
+    counter_family(
+        &mut out,
+        "hookrelay_endpoint_contexts_total",
+        "Endpoints (with their secrets and tenant setting) that deliveries handed over by their accept needed, by source: kept in memory under the current fan-out view, or read from the database.",
+        &[
+            ("source=\"memory\"", m.endpoint_contexts_kept.load(Relaxed)),
+            (
+                "source=\"database\"",
+                m.endpoint_contexts_read.load(Relaxed),
+            ),
+        ],
+    );
     gauge(
         &mut out,
         "hookrelay_deliveries_in_flight",

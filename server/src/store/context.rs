@@ -12,6 +12,8 @@
 //! `engine::waiting::START_WITHIN` (5 s) before its attempt starts. An endpoint edited,
 //! disabled or given a new secret in that window may still get, or be signed for, the
 //! configuration of the moment of the claim — as with any request already in flight.
+//! A handed-off delivery's endpoint context may come from memory instead
+//! (`context_cache.rs`): never older than the fan-out view its accept used.
 
 use std::{
     collections::{HashMap, hash_map::Entry},
@@ -21,8 +23,11 @@ use std::{
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement, Value};
 
-use super::{ClaimedDelivery, Store, StoreError, batcher::Batcher, pairs, param};
+use super::{
+    ClaimedDelivery, Store, StoreError, batcher::Batcher, context_cache::ContextCache, pairs, param,
+};
 use crate::entities::{endpoint, endpoint_secret, message};
+use crate::metrics::Metrics;
 
 /// Everything an attempt reads besides the delivery row itself. Cheap to clone: the
 /// deliveries of one claim share the message and endpoint they have in common.
@@ -35,13 +40,15 @@ pub struct DeliveryContext {
     pub secrets: Arc<Vec<endpoint_secret::Model>>,
 }
 
-type Key = (String, String);
+/// `(tenant_id, id)` of a message or an endpoint.
+pub(super) type Key = (String, String);
 
 /// The deliveries of one message that was just written (hand-off at accept), to be
-/// given their context.
+/// given their context, and the number of the fan-out view its accept used.
 pub(super) struct NewDeliveries {
     message: message::Model,
     jobs: Vec<ClaimedDelivery>,
+    view: u64,
 }
 
 /// Reads the context of handed-off deliveries for all the accepts that committed
@@ -49,30 +56,84 @@ pub(super) struct NewDeliveries {
 /// instead of one each.
 pub(super) type NewContexts = Batcher<NewDeliveries, Vec<ClaimedDelivery>>;
 
-pub(super) fn spawn_new_contexts(db: DatabaseConnection) -> NewContexts {
+pub(super) fn spawn_new_contexts(db: DatabaseConnection, metrics: Arc<Metrics>) -> NewContexts {
+    let kept = ContextCache::default();
     Batcher::spawn(
         db,
         "context reader",
         256,
         4,
-        |db, batch: Vec<NewDeliveries>| async move {
-            let mut messages = HashMap::new();
-            let mut counts = Vec::with_capacity(batch.len());
-            let mut jobs = Vec::new();
-            for item in batch {
-                counts.push(item.jobs.len());
-                jobs.extend(item.jobs);
-                let m = item.message;
-                messages.insert((m.tenant_id.clone(), m.id.clone()), Arc::new(m));
+        move |db, batch: Vec<NewDeliveries>| {
+            let (kept, metrics) = (kept.clone(), metrics.clone());
+            async move {
+                let mut messages = HashMap::new();
+                let mut counts = Vec::with_capacity(batch.len());
+                let mut jobs = Vec::new();
+                let mut wanted = Vec::new();
+                for item in batch {
+                    counts.push(item.jobs.len());
+                    wanted.extend(
+                        item.jobs
+                            .iter()
+                            .map(|j| (key(j, &j.endpoint_id), item.view)),
+                    );
+                    jobs.extend(item.jobs);
+                    let m = item.message;
+                    messages.insert((m.tenant_id.clone(), m.id.clone()), Arc::new(m));
+                }
+                let endpoints = kept_or_read(&db, &kept, &metrics, wanted).await?;
+                attach(&mut jobs, &messages, &endpoints);
+                let mut jobs = jobs.into_iter();
+                Ok(counts
+                    .into_iter()
+                    .map(|n| jobs.by_ref().take(n).collect())
+                    .collect())
             }
-            fill_contexts(&db, &mut jobs, messages).await?;
-            let mut jobs = jobs.into_iter();
-            Ok(counts
-                .into_iter()
-                .map(|n| jobs.by_ref().take(n).collect())
-                .collect())
         },
     )
+}
+
+/// The endpoint contexts of `wanted` (key, fan-out view number): those kept under
+/// that view from memory, the rest read in one statement and kept.
+async fn kept_or_read(
+    db: &DatabaseConnection,
+    kept: &ContextCache,
+    metrics: &Metrics,
+    wanted: Vec<(Key, u64)>,
+) -> Result<HashMap<Key, Arc<EndpointContext>>, StoreError> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let now = Utc::now();
+    let mut found = HashMap::new();
+    let mut missing = Vec::new();
+    for (key, view) in distinct(wanted.into_iter()) {
+        if found.contains_key(&key) {
+            continue;
+        }
+        match kept.get(&key, view, now) {
+            Some(context) => {
+                found.insert(key, context);
+            }
+            None => missing.push((key, view)),
+        }
+    }
+    metrics
+        .endpoint_contexts_kept
+        .fetch_add(found.len() as u64, Relaxed);
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    metrics
+        .endpoint_contexts_read
+        .fetch_add(missing.len() as u64, Relaxed);
+    let keys = distinct(missing.iter().map(|(key, _)| key.clone()));
+    let read = endpoints_by_key(db, &keys).await?;
+    for (key, view) in missing {
+        if let Some(context) = read.get(&key) {
+            kept.put(key.clone(), view, context.clone());
+            found.insert(key, context.clone());
+        }
+    }
+    Ok(found)
 }
 
 impl Store {
@@ -97,12 +158,17 @@ impl Store {
         &self,
         jobs: Vec<ClaimedDelivery>,
         message: message::Model,
+        view: u64,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         if jobs.is_empty() {
             return Ok(jobs);
         }
         self.new_contexts
-            .submit(NewDeliveries { message, jobs })
+            .submit(NewDeliveries {
+                message,
+                jobs,
+                view,
+            })
             .await
     }
 }
@@ -115,6 +181,16 @@ async fn fill_contexts(
 ) -> Result<(), StoreError> {
     let endpoint_keys = distinct(claimed.iter().map(|j| key(j, &j.endpoint_id)));
     let endpoints = endpoints_by_key(db, &endpoint_keys).await?;
+    attach(claimed, &messages, &endpoints);
+    Ok(())
+}
+
+/// Gives each job its context; `None` where its message or endpoint is gone.
+fn attach(
+    claimed: &mut [ClaimedDelivery],
+    messages: &HashMap<Key, Arc<message::Model>>,
+    endpoints: &HashMap<Key, Arc<EndpointContext>>,
+) {
     for job in claimed.iter_mut() {
         let (m, e) = (key(job, &job.message_id), key(job, &job.endpoint_id));
         job.context = match (messages.get(&m), endpoints.get(&e)) {
@@ -127,7 +203,6 @@ async fn fill_contexts(
             _ => None,
         };
     }
-    Ok(())
 }
 
 async fn messages_by_key(
@@ -147,10 +222,10 @@ async fn messages_by_key(
 
 /// An endpoint as an attempt reads it: with its tenant's header setting and its
 /// unexpired secrets, newest first.
-struct EndpointContext {
-    endpoint: Arc<endpoint::Model>,
-    svix_headers: bool,
-    secrets: Arc<Vec<endpoint_secret::Model>>,
+pub(super) struct EndpointContext {
+    pub(super) endpoint: Arc<endpoint::Model>,
+    pub(super) svix_headers: bool,
+    pub(super) secrets: Arc<Vec<endpoint_secret::Model>>,
 }
 
 /// The endpoints of `keys` with their tenant's setting and their secrets, in one
@@ -159,7 +234,7 @@ struct EndpointContext {
 async fn endpoints_by_key(
     db: &DatabaseConnection,
     keys: &[Key],
-) -> Result<HashMap<Key, EndpointContext>, StoreError> {
+) -> Result<HashMap<Key, Arc<EndpointContext>>, StoreError> {
     let backend = db.get_database_backend();
     let (pairs, mut values) = pairs(backend, 2, keys);
     values.insert(0, Utc::now().into());
@@ -193,7 +268,10 @@ async fn endpoints_by_key(
                 .push(secret);
         }
     }
-    Ok(found)
+    Ok(found
+        .into_iter()
+        .map(|(key, context)| (key, Arc::new(context)))
+        .collect())
 }
 
 fn statement(db: &DatabaseConnection, sql: String, values: Vec<Value>) -> Statement {
@@ -204,8 +282,8 @@ fn key(job: &ClaimedDelivery, id: &str) -> Key {
     (job.tenant_id.to_string(), id.to_string())
 }
 
-fn distinct(keys: impl Iterator<Item = Key>) -> Vec<Key> {
-    let mut keys: Vec<Key> = keys.collect();
+fn distinct<T: Ord>(keys: impl Iterator<Item = T>) -> Vec<T> {
+    let mut keys: Vec<T> = keys.collect();
     keys.sort_unstable();
     keys.dedup();
     keys

@@ -96,6 +96,8 @@ impl TenantScope<'_> {
             .await?;
         self.insert_secret(&txn, key, &ep.id, &new, None).await?;
         txn.commit().await?;
+        // The hand-off keeps endpoints' secrets under their app's fan-out view.
+        self.forget_fanout(&ep.app_id).await;
         Ok(new)
     }
 }

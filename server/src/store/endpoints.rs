@@ -250,8 +250,9 @@ impl TenantScope<'_> {
         Ok(model)
     }
 
-    /// Fan-out reads every endpoint of the app: any change to one drops the view.
-    async fn forget_fanout(&self, app_id: &str) {
+    /// Fan-out reads every endpoint of the app: any change to one drops the view (and
+    /// with it the endpoint contexts the hand-off keeps under it: `context_cache.rs`).
+    pub(super) async fn forget_fanout(&self, app_id: &str) {
         let key = crate::cache::keys::fanout(self.tenant_id.as_str(), app_id);
         self.cache.invalidate(&[key]).await;
     }
@@ -284,6 +285,7 @@ impl TenantScope<'_> {
         active.headers = Set(json_text::to_text(headers));
         active.updated_at = Set(Utc::now());
         active.update(self.db).await?;
+        self.forget_fanout(&ep.app_id).await;
         Ok(())
     }
 

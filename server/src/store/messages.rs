@@ -64,6 +64,17 @@ impl From<endpoint::Model> for FanoutTarget {
     }
 }
 
+/// An application's fan-out view as cached: its endpoints, and a random number drawn
+/// when it was read from the database. The same number comes back for as long as the
+/// cache serves this very read, and a new one after any write that invalidates it
+/// (across processes with Redis), so it tells the hand-off whether the endpoint
+/// contexts it keeps in memory are still current (`context_cache.rs`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct FanoutView {
+    pub read: u64,
+    pub targets: Vec<FanoutTarget>,
+}
+
 impl FanoutTarget {
     /// Does it want a message of `event_type` on `channels`? An endpoint without an
     /// event-type filter takes every type; one with channels takes only messages on
@@ -102,11 +113,12 @@ impl TenantScope<'_> {
     ) -> Result<Accepted, StoreError> {
         // The hot read of every accept: from the cache when warm.
         let key = crate::cache::keys::fanout(self.tenant_id.as_str(), &app.id);
-        let endpoints: Vec<FanoutTarget> = self
+        let view: FanoutView = self
             .cache
             .get_or_load(&key, || async {
-                Ok::<_, StoreError>(
-                    endpoint::Entity::find()
+                Ok::<_, StoreError>(FanoutView {
+                    read: rand::random(),
+                    targets: endpoint::Entity::find()
                         .filter(endpoint::Column::TenantId.eq(self.tenant_id.as_str()))
                         .filter(endpoint::Column::AppId.eq(app.id.as_str()))
                         .all(self.db)
@@ -114,11 +126,12 @@ impl TenantScope<'_> {
                         .into_iter()
                         .map(FanoutTarget::from)
                         .collect(),
-                )
+                })
             })
             .await?;
         let msg = self.message_row(app, new);
-        let targets: Vec<&FanoutTarget> = endpoints
+        let targets: Vec<&FanoutTarget> = view
+            .targets
             .iter()
             .filter(|ep| ep.wants(&msg.event_type, channels_of(&msg).as_deref()))
             .collect();
@@ -164,7 +177,7 @@ impl TenantScope<'_> {
             return Err(StoreError::Conflict(EVENT_ID_TAKEN));
         }
         if let Some(reservation) = reservation {
-            reservation.start(&msg, started);
+            reservation.start(&msg, started, view.read);
         }
         Ok(Accepted {
             message: msg,

@@ -16,6 +16,7 @@ mod claim;
 pub use claim::{claim_picks, lease_sql};
 mod connect;
 mod context;
+mod context_cache;
 mod endpoint_hourly;
 mod endpoint_secrets;
 mod endpoints;
@@ -117,7 +118,7 @@ impl Store {
     pub fn with_cache(db: DatabaseConnection, cache: Cache) -> Self {
         let commits = group_commit::GroupCommit::spawn(db.clone());
         let recorder = record::AttemptRecorder::spawn(db.clone());
-        let new_contexts = context::spawn_new_contexts(db.clone());
+        let new_contexts = context::spawn_new_contexts(db.clone(), cache.metrics().clone());
         Self {
             db,
             cache,

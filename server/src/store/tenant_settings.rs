@@ -1,9 +1,11 @@
 //! A tenant's own delivery settings (`/api/v1/settings`).
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 
 use super::{StoreError, TenantScope};
-use crate::entities::tenant;
+use crate::entities::{application, tenant};
 
 /// What a tenant chose about how its webhooks are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +44,20 @@ impl TenantScope<'_> {
             sea_orm::DbErr::RecordNotUpdated => StoreError::NotFound,
             e => StoreError::Db(e),
         })?;
+        // Every delivery reads the setting with its endpoint, which the hand-off keeps
+        // under its app's fan-out view (`context_cache.rs`): drop every app's view.
+        let apps: Vec<String> = application::Entity::find()
+            .select_only()
+            .column(application::Column::Id)
+            .filter(application::Column::TenantId.eq(self.tenant_id.as_str()))
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let keys: Vec<String> = apps
+            .iter()
+            .map(|app| crate::cache::keys::fanout(self.tenant_id.as_str(), app))
+            .collect();
+        self.cache.invalidate(&keys).await;
         Ok(TenantSettings::from(&updated))
     }
 }

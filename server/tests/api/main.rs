@@ -14,6 +14,7 @@ mod dashboard_isolation;
 mod dashboard_security;
 mod deletion;
 mod delivery;
+mod delivery_context_cache;
 mod delivery_fairness;
 mod delivery_hand_off;
 mod delivery_outbox;

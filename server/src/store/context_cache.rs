@@ -1,0 +1,147 @@
+//! The hand-off's endpoint contexts (the endpoint row, its tenant's header setting,
+//! its sealed signing secrets), kept in this process between accepts, so a fan-out
+//! does not read its 100 endpoints back from the database for every message.
+//!
+//! **Never staler than the fan-out view.** An entry is stamped with the number of the
+//! fan-out view it was read under (`messages.rs::FanoutView::read`) and is served only
+//! to a hand-off whose accept got that same view from the cache. Every write that
+//! changes what an attempt reads — the endpoint (`endpoints.rs`, auto-disable in
+//! `record.rs`), its headers, its secrets (`endpoint_secrets.rs`), its tenant's
+//! `svixHeaders` (`tenant_settings.rs`) — invalidates the application's fan-out view
+//! after it commits (across processes with Redis), and the next read of the view
+//! draws a new number: the contexts under the old one are never served again. While
+//! Redis is unreachable every accept reads the view from the database, with a new
+//! number each time, so the contexts are read from the database too.
+//!
+//! A rotated secret's grace period ends by the clock, not by a write: an entry holding
+//! a secret that has expired since is not served (it is read again, without it).
+//! Claimed deliveries (retries, the backlog) read their context from the database
+//! (`context.rs`); only the hand-off, which has the view's number, uses this.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use chrono::{DateTime, Utc};
+
+use super::context::{EndpointContext, Key};
+
+/// Beyond this many endpoints the map is cleared rather than grown (each entry is an
+/// endpoint row and its secrets: about a kilobyte).
+const MAX_ENTRIES: usize = 10_000;
+
+/// An endpoint's context and the number of the fan-out view it was read under.
+type Kept = (u64, Arc<EndpointContext>);
+
+/// Cheap to clone: one map shared by the process's context reader.
+#[derive(Clone, Default)]
+pub(super) struct ContextCache {
+    entries: Arc<Mutex<HashMap<Key, Kept>>>,
+}
+
+impl ContextCache {
+    /// The context of `key` read under fan-out view `view`, if kept and none of its
+    /// secrets has expired since.
+    pub(super) fn get(
+        &self,
+        key: &Key,
+        view: u64,
+        now: DateTime<Utc>,
+    ) -> Option<Arc<EndpointContext>> {
+        let entries = self.entries.lock().expect("context cache lock");
+        let (stamp, context) = entries.get(key)?;
+        let current = *stamp == view
+            && context
+                .secrets
+                .iter()
+                .all(|s| s.expires_at.is_none_or(|at| at > now));
+        current.then(|| context.clone())
+    }
+
+    /// Keeps `context`, read from the database after the accept got fan-out view `view`.
+    pub(super) fn put(&self, key: Key, view: u64, context: Arc<EndpointContext>) {
+        let mut entries = self.entries.lock().expect("context cache lock");
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(key, (view, context));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::{endpoint, endpoint_secret};
+
+    fn context(secret_expires: Option<DateTime<Utc>>) -> Arc<EndpointContext> {
+        let now = Utc::now();
+        let endpoint = endpoint::Model {
+            id: "ep_1".into(),
+            tenant_id: "t".into(),
+            app_id: "app_1".into(),
+            uid: None,
+            url: "http://127.0.0.1/".into(),
+            description: String::new(),
+            event_types: None,
+            channels: None,
+            throttle_rate: None,
+            disabled: false,
+            headers: "{}".into(),
+            metadata: "{}".into(),
+            retry_schedule: None,
+            failing_since: None,
+            last_success_at: None,
+            consecutive_failures: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let secret = endpoint_secret::Model {
+            id: "sec_1".into(),
+            tenant_id: "t".into(),
+            endpoint_id: "ep_1".into(),
+            ciphertext: String::new(),
+            created_at: now,
+            expires_at: secret_expires,
+        };
+        Arc::new(EndpointContext {
+            endpoint: Arc::new(endpoint),
+            svix_headers: false,
+            secrets: Arc::new(vec![secret]),
+        })
+    }
+
+    fn key() -> Key {
+        ("t".into(), "ep_1".into())
+    }
+
+    #[test]
+    fn a_context_is_served_only_under_the_view_it_was_read_under() {
+        let cache = ContextCache::default();
+        cache.put(key(), 7, context(None));
+        let now = Utc::now();
+        assert!(cache.get(&key(), 7, now).is_some());
+        assert!(
+            cache.get(&key(), 8, now).is_none(),
+            "a new view: something was written since"
+        );
+        cache.put(key(), 8, context(None));
+        assert!(
+            cache.get(&key(), 7, now).is_none(),
+            "replaced, not kept twice"
+        );
+    }
+
+    #[test]
+    fn a_context_whose_secret_has_expired_is_read_again() {
+        let cache = ContextCache::default();
+        let now = Utc::now();
+        cache.put(key(), 1, context(Some(now + chrono::Duration::seconds(10))));
+        assert!(cache.get(&key(), 1, now).is_some());
+        assert!(
+            cache
+                .get(&key(), 1, now + chrono::Duration::seconds(11))
+                .is_none()
+        );
+    }
+}
