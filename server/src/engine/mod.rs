@@ -32,9 +32,15 @@ use crate::{
 pub use hand_off::{HandOff, Reservation};
 pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 
-/// Requests in flight at once in one process: enough that sixteen hanging endpoints
-/// (each at its cap) still leave room for everyone else.
-const GLOBAL_CONCURRENCY: usize = 256;
+/// Requests in flight at once in one process: enough that sixty-four hanging
+/// endpoints (each at its cap) still leave room for everyone else, and that a
+/// fan-out's new deliveries find a slot at their accept. With 256, a message to 100
+/// endpoints found every slot taken for most of its deliveries, which then went
+/// through the queue (a pending row, a claim, a lease `UPDATE` and a context read
+/// each): 60 % of the fan-out benchmark's deliveries. 1,024 took fan-out +39 %
+/// (BENCHMARKS.md). A request in flight holds little of its own (the payload is
+/// shared by a message's deliveries, the connection is pooled).
+const GLOBAL_CONCURRENCY: usize = 1024;
 /// Attempts sent and waiting to be recorded, at most, in one process. Their global
 /// slots are back as soon as the response is in: held through the recording, they
 /// ran out whenever the recorder fell behind for a moment, and the accepts of that
