@@ -104,6 +104,8 @@ pub struct Settings {
     /// Messages per second per tenant, all keys and processes together (paced, see
     /// `tenant_pace.rs`); `None`: no limit.
     pub tenant_message_rate: Option<std::num::NonZeroU32>,
+    /// Delivery requests in flight at once in one process (the engine's global slots).
+    pub max_in_flight: usize,
 }
 
 /// Every key: its name in `hookrelay.toml` and its environment variable.
@@ -127,6 +129,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("role", "HOOKRELAY_ROLE"),
     ("rate_limit", "HOOKRELAY_RATE_LIMIT"),
     ("tenant_message_rate", "HOOKRELAY_TENANT_MESSAGE_RATE"),
+    ("max_in_flight", "HOOKRELAY_MAX_IN_FLIGHT"),
 ];
 
 /// The environment variable naming an explicit config file.
@@ -177,6 +180,7 @@ struct Layered {
     role: Option<RawValue>,
     rate_limit: Option<RawValue>,
     tenant_message_rate: Option<RawValue>,
+    max_in_flight: Option<RawValue>,
 }
 
 /// Overrides from the command line (they beat everything else).

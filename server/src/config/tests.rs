@@ -29,6 +29,7 @@ fn defaults_are_the_embedded_mode() {
     assert!(s.signup_enabled);
     assert_eq!(s.retry_schedule.len(), 7);
     assert_eq!(s.attempt_timeout, Duration::from_secs(15));
+    assert_eq!(s.max_in_flight, 1024);
     assert_eq!(s.disable_after, Duration::from_secs(5 * 86_400));
     assert_eq!(s.max_body, 1 << 20);
     assert_eq!(s.role, Role::All);
@@ -101,6 +102,8 @@ fn bad_values_name_their_key() {
     );
     let e = error_of(&[("HOOKRELAY_ATTEMPT_TIMEOUT", "45s")]);
     assert!(e.starts_with("HOOKRELAY_ATTEMPT_TIMEOUT: "), "{e}");
+    let e = error_of(&[("HOOKRELAY_MAX_IN_FLIGHT", "0")]);
+    assert!(e.starts_with("HOOKRELAY_MAX_IN_FLIGHT: "), "{e}");
     let e = error_of(&[("HOOKRELAY_BIND", "localhost")]);
     assert!(e.starts_with("HOOKRELAY_BIND: "), "{e}");
     let e = error_of(&[("HOOKRELAY_ROLE", "boss")]);

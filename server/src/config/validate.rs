@@ -184,6 +184,18 @@ impl Layered {
             || std::num::NonZeroU32::new(500),
             |s| per_second(s, "messages"),
         )?;
+        // 1,024: see `engine::DEFAULT_MAX_IN_FLIGHT`.
+        let max_in_flight = value(
+            self.max_in_flight,
+            "HOOKRELAY_MAX_IN_FLIGHT",
+            || crate::engine::DEFAULT_MAX_IN_FLIGHT,
+            |s| match s.trim().parse::<usize>() {
+                Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+                _ => Err(format!(
+                    "{s:?} is not a number of requests from 1 to 100000"
+                )),
+            },
+        )?;
         Ok(Settings {
             bind,
             data_dir,
@@ -205,6 +217,7 @@ impl Layered {
             role,
             rate_limit,
             tenant_message_rate,
+            max_in_flight,
         })
     }
 }

@@ -20,6 +20,13 @@
 //! it holds in memory at most its cap, its line and the hand-offs of accepts already
 //! in flight when the line filled up, and the fair claim still orders everything that
 //! has to wait in the database.
+//!
+//! **No global slot free** (`HOOKRELAY_MAX_IN_FLIGHT` requests in flight): a new
+//! delivery to an endpoint that has one running in this process, and room in its
+//! line, joins that line all the same (`Waiting::admit_behind`): the running
+//! delivery's task takes it next, with a global slot when one is free. Under a
+//! 100-endpoint fan-out that is most deliveries of the later messages; through the
+//! queue each cost a pending row, a claim, a lease `UPDATE` and a context read.
 
 use std::collections::HashMap;
 
@@ -54,7 +61,8 @@ pub struct Reservation {
     runtime: tokio::runtime::Handle,
     token: String,
     until: DateTime<Utc>,
-    seats: HashMap<String, OwnedSemaphorePermit>,
+    /// `None`: no global slot was free; the delivery joins its endpoint's line.
+    seats: HashMap<String, Option<OwnedSemaphorePermit>>,
 }
 
 impl HandOff {
@@ -67,20 +75,24 @@ impl HandOff {
     }
 
     /// Takes a global slot for each endpoint that has room right now, a free slot or
-    /// room in its line (never waits). Endpoints without are left to the queue.
+    /// room in its line (never waits); with no global slot free, an endpoint with a
+    /// delivery running and room in its line is taken without one (its line). Endpoints
+    /// without are left to the queue.
     pub fn reserve<'a>(&self, endpoint_ids: impl IntoIterator<Item = &'a str>) -> Reservation {
         let engine = &self.engine;
         let mut seats = HashMap::new();
         if !engine.is_stopping() {
             for endpoint_id in endpoint_ids {
-                if !engine.isolation.has_room(endpoint_id) && !engine.waiting.has_room(endpoint_id)
-                {
+                let line_room = engine.waiting.has_room(endpoint_id);
+                if !engine.isolation.has_room(endpoint_id) && !line_room {
                     continue;
                 }
-                let Ok(permit) = engine.slots.clone().try_acquire_owned() else {
-                    break;
+                let seat = match engine.slots.clone().try_acquire_owned() {
+                    Ok(permit) => Some(permit),
+                    Err(_) if line_room && engine.isolation.is_running(endpoint_id) => None,
+                    Err(_) => continue,
                 };
-                seats.insert(endpoint_id.to_string(), permit);
+                seats.insert(endpoint_id.to_string(), seat);
             }
         }
         let now = Utc::now();
@@ -131,18 +143,38 @@ impl Reservation {
                 .started_at_accept
                 .fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
             let mut lined_up = false;
+            let mut back = Vec::new();
             for job in jobs {
-                let Some(permit) = seats.remove(&job.endpoint_id) else {
+                let Some(seat) = seats.remove(&job.endpoint_id) else {
                     continue;
                 };
-                // The endpoint is at its cap: the delivery waits in its line
-                // (`waiting.rs`) and its global slot goes back.
-                match engine.waiting.admit(&engine.isolation, job) {
-                    Admit::Run(job, slot) => {
+                let admitted = match &seat {
+                    Some(_) => engine.waiting.admit(&engine.isolation, job),
+                    // Stopping: the lines were (or are being) handed back.
+                    None if engine.is_stopping() => {
+                        back.push(job);
+                        continue;
+                    }
+                    None => engine.waiting.admit_behind(&engine.isolation, job),
+                };
+                // The endpoint is at its cap (or, without a global slot, busy): the
+                // delivery waits in its line (`waiting.rs`); a global slot goes back.
+                match (admitted, seat) {
+                    (Admit::Run(job, slot), Some(permit)) => {
                         tokio::spawn(engine.clone().serve(job, slot, permit));
                     }
-                    Admit::Queued => lined_up = true,
+                    (Admit::Run(job, slot), None) => {
+                        let engine = engine.clone();
+                        tokio::spawn(async move {
+                            let permit = engine.slot().await;
+                            engine.serve(job, slot, permit).await;
+                        });
+                    }
+                    (Admit::Queued, _) => lined_up = true,
                 }
+            }
+            if !back.is_empty() {
+                engine.release(back).await;
             }
             if lined_up {
                 // Slots came back unused: the claim loop may be waiting for room.

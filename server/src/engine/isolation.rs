@@ -18,7 +18,7 @@ use crate::entities::endpoint;
 
 /// Deliveries in flight to one endpoint at once, per process.
 /// 16 keeps one fast endpoint's pipeline full (see BENCHMARKS.md) while a hanging
-/// endpoint holds at most 16 of the process's 256 slots.
+/// endpoint holds at most 16 of the process's 1,024 slots (`HOOKRELAY_MAX_IN_FLIGHT`).
 pub const PER_ENDPOINT_CONCURRENCY: usize = 16;
 
 /// Per endpoint: the rate its bucket was made for, and the bucket.
@@ -69,6 +69,12 @@ impl Isolation {
         let map = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         map.get(endpoint_id)
             .is_none_or(|n| *n < PER_ENDPOINT_CONCURRENCY)
+    }
+
+    /// Whether a delivery to `endpoint_id` is in flight in this process.
+    pub fn is_running(&self, endpoint_id: &str) -> bool {
+        let map = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        map.contains_key(endpoint_id)
     }
 
     /// Takes a slot of the endpoint, or `None` when it is at its cap.

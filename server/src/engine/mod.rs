@@ -32,7 +32,7 @@ use crate::{
 pub use hand_off::{HandOff, Reservation};
 pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 
-/// Requests in flight at once in one process: enough that sixty-four hanging
+/// Requests in flight at once in one process (`HOOKRELAY_MAX_IN_FLIGHT`'s default): enough that sixty-four hanging
 /// endpoints (each at its cap) still leave room for everyone else, and that a
 /// fan-out's new deliveries find a slot at their accept. With 256, a message to 100
 /// endpoints found every slot taken for most of its deliveries, which then went
@@ -40,7 +40,7 @@ pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 /// each): 60 % of the fan-out benchmark's deliveries. 1,024 took fan-out +39 %
 /// (BENCHMARKS.md). A request in flight holds little of its own (the payload is
 /// shared by a message's deliveries, the connection is pooled).
-const GLOBAL_CONCURRENCY: usize = 1024;
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 /// Attempts sent and waiting to be recorded, at most, in one process. Their global
 /// slots are back as soon as the response is in: held through the recording, they
 /// ran out whenever the recorder fell behind for a moment, and the accepts of that
@@ -101,7 +101,10 @@ impl EngineHandle {
         let _ = self.task.await;
         // Every slot back, then every recording seat: nothing sent, nothing unrecorded.
         let settled = async {
-            let _sent = engine.slots.acquire_many(GLOBAL_CONCURRENCY as u32).await;
+            let _sent = engine
+                .slots
+                .acquire_many(engine.settings.max_in_flight as u32)
+                .await;
             // A hand-off keeps its global slot until its delivery is started or in its
             // endpoint's line: with every slot back, the last ones that joined a line
             // after the claim loop handed the lines back are there. Back they go too.
@@ -138,10 +141,11 @@ impl Engine {
                 wake.clone(),
             );
         }
+        let max_in_flight = settings.max_in_flight;
         let sender = Sender::new(
             settings.attempt_timeout,
             settings.allow_private_cidrs.clone(),
-            GLOBAL_CONCURRENCY,
+            max_in_flight,
         );
         Self {
             store,
@@ -151,7 +155,7 @@ impl Engine {
             wake,
             room: Arc::new(Notify::new()),
             worker_id: format!("worker_{}", ulid::Ulid::generate()).into(),
-            slots: Arc::new(Semaphore::new(GLOBAL_CONCURRENCY)),
+            slots: Arc::new(Semaphore::new(max_in_flight)),
             recording: Arc::new(Semaphore::new(RECORDING_CONCURRENCY)),
             isolation: isolation::Isolation::default(),
             waiting: waiting::Waiting::default(),
@@ -256,7 +260,7 @@ impl Engine {
     /// delivery as soon as the response is in, so waiting for the commit throttles
     /// neither a busy endpoint (the cap limits requests to the endpoint, not rows
     /// being written) nor the hand-off at accept. Requests in flight stay bounded by
-    /// [`GLOBAL_CONCURRENCY`], attempts being recorded by [`RECORDING_CONCURRENCY`].
+    /// `HOOKRELAY_MAX_IN_FLIGHT`, attempts being recorded by [`RECORDING_CONCURRENCY`].
     async fn serve(
         self,
         mut job: ClaimedDelivery,

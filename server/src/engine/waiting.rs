@@ -74,6 +74,31 @@ impl Waiting {
         }
     }
 
+    /// Like [`admit`](Self::admit), for a hand-off that found no global slot free:
+    /// it joins its endpoint's line while a delivery to that endpoint is running
+    /// (whose task takes the line before it gives its slot back, under this lock),
+    /// even below the cap, instead of going through the queue and a claim. With
+    /// nothing running there it takes a slot of the endpoint (and waits for a global
+    /// one, as a claimed delivery does).
+    pub fn admit_behind(&self, isolation: &Isolation, job: ClaimedDelivery) -> Admit {
+        let mut queues = self.lock();
+        let slot = match isolation.is_running(&job.endpoint_id) {
+            true => None,
+            false => isolation.enter(&job.endpoint_id),
+        };
+        match slot {
+            Some(slot) => Admit::Run(job, slot),
+            // Something is running there (had it just reached the cap, likewise).
+            None => {
+                queues
+                    .entry(job.endpoint_id.clone())
+                    .or_default()
+                    .push_back((Instant::now(), job));
+                Admit::Queued
+            }
+        }
+    }
+
     /// The next delivery for `slot`'s endpoint; without one the slot is given back
     /// (under the lock, see the module comment).
     pub fn next(&self, slot: EndpointSlot) -> (Next, Option<EndpointSlot>) {

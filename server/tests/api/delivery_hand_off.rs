@@ -74,6 +74,49 @@ async fn an_endpoint_at_its_cap_lines_up_the_rest_postgres() {
     an_endpoint_at_its_cap_lines_up_the_rest(Backend::Postgres).await;
 }
 
+/// With every global slot taken (`HOOKRELAY_MAX_IN_FLIGHT=2`, both to one slow
+/// endpoint), that endpoint's new deliveries still start at their accept: they join
+/// its line in the process behind the running ones instead of going through the queue.
+async fn with_no_global_slot_free_new_deliveries_join_the_line(backend: Backend) {
+    let app = engine_app(
+        backend,
+        &[
+            ("HOOKRELAY_ATTEMPT_TIMEOUT", "10s"),
+            ("HOOKRELAY_MAX_IN_FLIGHT", "2"),
+        ],
+    )
+    .await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply::delayed(204, Duration::from_millis(500)));
+    let (key, app_id, _) = setup(&app, "no-slot@example.com", &receiver.url).await;
+    for n in 0..2 {
+        send_n(&app, &key, &app_id, n).await;
+    }
+    // Both slots are taken (the receiver answers after 500 ms).
+    receiver.wait_for(2).await;
+    for n in 2..6 {
+        send_n(&app, &key, &app_id, n).await;
+    }
+    assert_eq!(receiver.wait_for(6).await.len(), 6);
+    let text = scrape(&app).await;
+    assert_eq!(sample(&text, AT_ACCEPT), 6.0, "all at accept: {text}");
+    assert_eq!(
+        sample(&text, FROM_QUEUE),
+        0.0,
+        "none from the queue: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_global_slot_free_new_deliveries_join_the_line_sqlite() {
+    with_no_global_slot_free_new_deliveries_join_the_line(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_global_slot_free_new_deliveries_join_the_line_postgres() {
+    with_no_global_slot_free_new_deliveries_join_the_line(Backend::Postgres).await;
+}
+
 /// A hanging endpoint holds at most its cap and a line of 128 in the process; what it
 /// is sent beyond that waits in the database as pending rows, not in memory.
 async fn a_hanging_endpoints_line_is_bounded(backend: Backend) {
