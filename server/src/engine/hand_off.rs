@@ -23,10 +23,12 @@
 //!
 //! **No global slot free** (`HOOKRELAY_MAX_IN_FLIGHT` requests in flight): a new
 //! delivery to an endpoint that has one running in this process, and room in its
-//! line, joins that line all the same (`Waiting::admit_behind`): the running
+//! line, joins that line all the same (`Waiting::join_behind`): the running
 //! delivery's task takes it next, with a global slot when one is free. Under a
 //! 100-endpoint fan-out that is most deliveries of the later messages; through the
-//! queue each cost a pending row, a claim, a lease `UPDATE` and a context read.
+//! queue each cost a pending row, a claim, a lease `UPDATE` and a context read. If the
+//! endpoint's deliveries all finished before the accept committed, it goes back to
+//! the queue (never waits for a global slot with nobody to hand it one).
 
 use std::collections::HashMap;
 
@@ -148,29 +150,23 @@ impl Reservation {
                 let Some(seat) = seats.remove(&job.endpoint_id) else {
                     continue;
                 };
-                let admitted = match &seat {
-                    Some(_) => engine.waiting.admit(&engine.isolation, job),
-                    // Stopping: the lines were (or are being) handed back.
-                    None if engine.is_stopping() => {
-                        back.push(job);
-                        continue;
-                    }
-                    None => engine.waiting.admit_behind(&engine.isolation, job),
+                let Some(permit) = seat else {
+                    // No global slot: behind the endpoint's running delivery, or back
+                    // to the queue if that one is done meanwhile (or we are stopping).
+                    back.extend(engine.waiting.join_behind(
+                        &engine.isolation,
+                        &engine.stopping,
+                        job,
+                    ));
+                    continue;
                 };
-                // The endpoint is at its cap (or, without a global slot, busy): the
-                // delivery waits in its line (`waiting.rs`); a global slot goes back.
-                match (admitted, seat) {
-                    (Admit::Run(job, slot), Some(permit)) => {
+                // The endpoint is at its cap: the delivery waits in its line
+                // (`waiting.rs`) and its global slot goes back.
+                match engine.waiting.admit(&engine.isolation, job) {
+                    Admit::Run(job, slot) => {
                         tokio::spawn(engine.clone().serve(job, slot, permit));
                     }
-                    (Admit::Run(job, slot), None) => {
-                        let engine = engine.clone();
-                        tokio::spawn(async move {
-                            let permit = engine.slot().await;
-                            engine.serve(job, slot, permit).await;
-                        });
-                    }
-                    (Admit::Queued, _) => lined_up = true,
+                    Admit::Queued => lined_up = true,
                 }
             }
             if !back.is_empty() {

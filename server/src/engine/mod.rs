@@ -187,6 +187,16 @@ impl Engine {
         // When this loop last looked for expired leases (see `Store::claim_deliveries`).
         let mut rescued_at: Option<std::time::Instant> = None;
         while !self.is_stopping() {
+            // Lines that joined behind one running delivery while every global slot
+            // was taken (`hand_off.rs`) get more of their endpoint's slots first.
+            let (run, stale) = self
+                .waiting
+                .widen(&self.isolation, self.slots.available_permits());
+            self.release(stale).await;
+            for (job, endpoint_slot) in run {
+                let permit = self.slot().await;
+                tokio::spawn(self.clone().serve(job, endpoint_slot, permit));
+            }
             let free = self.slots.available_permits();
             let full = self.waiting.full_endpoints(&self.isolation);
             let worth_claiming = free > 0

@@ -11,7 +11,10 @@
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -74,29 +77,60 @@ impl Waiting {
         }
     }
 
-    /// Like [`admit`](Self::admit), for a hand-off that found no global slot free:
-    /// it joins its endpoint's line while a delivery to that endpoint is running
-    /// (whose task takes the line before it gives its slot back, under this lock),
-    /// even below the cap, instead of going through the queue and a claim. With
-    /// nothing running there it takes a slot of the endpoint (and waits for a global
-    /// one, as a claimed delivery does).
-    pub fn admit_behind(&self, isolation: &Isolation, job: ClaimedDelivery) -> Admit {
+    /// For a hand-off that found no global slot free: `job` joins its endpoint's line
+    /// while a delivery to that endpoint is running (whose task takes the line before
+    /// it gives its slot back, under this lock), even below the cap, instead of going
+    /// through the queue and a claim. Returns it when it cannot join — nothing runs
+    /// there any more, or the engine is stopping (checked under the lock the shutdown's
+    /// hand-back of the lines takes, so nothing joins after it): hand it back to the
+    /// queue.
+    pub fn join_behind(
+        &self,
+        isolation: &Isolation,
+        stopping: &AtomicBool,
+        job: ClaimedDelivery,
+    ) -> Option<ClaimedDelivery> {
         let mut queues = self.lock();
-        let slot = match isolation.is_running(&job.endpoint_id) {
-            true => None,
-            false => isolation.enter(&job.endpoint_id),
-        };
-        match slot {
-            Some(slot) => Admit::Run(job, slot),
-            // Something is running there (had it just reached the cap, likewise).
-            None => {
-                queues
-                    .entry(job.endpoint_id.clone())
-                    .or_default()
-                    .push_back((Instant::now(), job));
-                Admit::Queued
+        if stopping.load(Ordering::SeqCst) || !isolation.is_running(&job.endpoint_id) {
+            return Some(job);
+        }
+        queues
+            .entry(job.endpoint_id.clone())
+            .or_default()
+            .push_back((Instant::now(), job));
+        None
+    }
+
+    /// Waiting deliveries whose endpoint is below its cap now, each with a slot of it,
+    /// `at_most` of them (the global slots free): a line that joined behind a single
+    /// running delivery ([`join_behind`](Self::join_behind)) is served by more than
+    /// that one task once slots free up, as a claim would serve the same deliveries
+    /// from the queue. Also returns those that waited past [`START_WITHIN`], to hand back.
+    pub fn widen(
+        &self,
+        isolation: &Isolation,
+        at_most: usize,
+    ) -> (Vec<(ClaimedDelivery, EndpointSlot)>, Vec<ClaimedDelivery>) {
+        let mut queues = self.lock();
+        let (mut run, mut stale) = (Vec::new(), Vec::new());
+        for (endpoint, queue) in queues.iter_mut() {
+            while run.len() < at_most && !queue.is_empty() {
+                let Some(slot) = isolation.enter(endpoint) else {
+                    break;
+                };
+                while let Some((since, job)) = queue.pop_front() {
+                    if since.elapsed() <= START_WITHIN {
+                        run.push((job, slot));
+                        break;
+                    }
+                    stale.push(job);
+                }
+                // A slot taken for a line that held only stale deliveries is dropped
+                // here, and the line is empty: nothing is left waiting for it.
             }
         }
+        queues.retain(|_, queue| !queue.is_empty());
+        (run, stale)
     }
 
     /// The next delivery for `slot`'s endpoint; without one the slot is given back
@@ -179,6 +213,35 @@ mod tests {
             lease: "lease".to_string(),
             context: None,
         }
+    }
+
+    #[test]
+    fn a_line_behind_one_delivery_is_widened_when_slots_free() {
+        let (isolation, waiting) = (Isolation::default(), Waiting::default());
+        let stopping = AtomicBool::new(false);
+        assert!(
+            waiting.join_behind(&isolation, &stopping, job(0)).is_some(),
+            "nothing runs there: back to the queue"
+        );
+        let running = isolation.enter("ep_a").expect("a slot");
+        for n in 1..=4 {
+            assert!(waiting.join_behind(&isolation, &stopping, job(n)).is_none());
+        }
+        let (run, stale) = waiting.widen(&isolation, 3);
+        let ids: Vec<String> = run.iter().map(|(j, _)| j.id.clone()).collect();
+        assert_eq!(
+            ids,
+            ["dlv_1", "dlv_2", "dlv_3"],
+            "in line order, 3 slots free"
+        );
+        assert!(stale.is_empty());
+        let (next, _) = waiting.next(running);
+        assert_eq!(next.job.map(|j| j.id), Some("dlv_4".to_string()));
+        stopping.store(true, Ordering::SeqCst);
+        assert!(
+            waiting.join_behind(&isolation, &stopping, job(5)).is_some(),
+            "stopping: back to the queue"
+        );
     }
 
     #[test]

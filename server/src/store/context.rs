@@ -94,7 +94,9 @@ pub(super) fn spawn_new_contexts(db: DatabaseConnection, metrics: Arc<Metrics>) 
 }
 
 /// The endpoint contexts of `wanted` (key, fan-out view number): those kept under
-/// that view from memory, the rest read in one statement and kept.
+/// that view from memory, the rest read in one statement and kept. An endpoint wanted
+/// under two views in one batch (its app's view was invalidated between two accepts)
+/// is read: what is kept under the older view is stale for the newer one's accept.
 async fn kept_or_read(
     db: &DatabaseConnection,
     kept: &ContextCache,
@@ -103,13 +105,15 @@ async fn kept_or_read(
 ) -> Result<HashMap<Key, Arc<EndpointContext>>, StoreError> {
     use std::sync::atomic::Ordering::Relaxed;
     let now = Utc::now();
+    let mut views: HashMap<Key, Vec<u64>> = HashMap::new();
+    for (key, view) in distinct(wanted.into_iter()) {
+        views.entry(key).or_default().push(view);
+    }
     let mut found = HashMap::new();
     let mut missing = Vec::new();
-    for (key, view) in distinct(wanted.into_iter()) {
-        if found.contains_key(&key) {
-            continue;
-        }
-        match kept.get(&key, view, now) {
+    for (key, views) in views {
+        let view = *views.last().expect("one view at least");
+        match kept.get(&key, view, now).filter(|_| views.len() == 1) {
             Some(context) => {
                 found.insert(key, context);
             }
@@ -129,7 +133,7 @@ async fn kept_or_read(
     let read = endpoints_by_key(db, &keys).await?;
     for (key, view) in missing {
         if let Some(context) = read.get(&key) {
-            kept.put(key.clone(), view, context.clone());
+            kept.put(key.clone(), view, now, context.clone());
             found.insert(key, context.clone());
         }
     }

@@ -14,7 +14,12 @@
 //! number each time, so the contexts are read from the database too.
 //!
 //! A rotated secret's grace period ends by the clock, not by a write: an entry holding
-//! a secret that has expired since is not served (it is read again, without it).
+//! a secret that has expired since is not served (it is read again, without it). And
+//! an entry is served for [`KEEP_FOR`] at most: the endpoint row also carries its
+//! health (`failing_since`, which the outcome policy reads to disable an endpoint
+//! failing for too long), written by every attempt's recording without invalidating
+//! the view, so a context is at most as old as a claimed delivery's may be
+//! (`engine::waiting::START_WITHIN`).
 //! Claimed deliveries (retries, the backlog) read their context from the database
 //! (`context.rs`); only the hand-off, which has the view's number, uses this.
 
@@ -30,9 +35,12 @@ use super::context::{EndpointContext, Key};
 /// Beyond this many endpoints the map is cleared rather than grown (each entry is an
 /// endpoint row and its secrets: about a kilobyte).
 const MAX_ENTRIES: usize = 10_000;
+/// How long a kept context is served: a busy endpoint is read once per this, not once
+/// per accept.
+const KEEP_FOR: chrono::Duration = chrono::Duration::seconds(5);
 
-/// An endpoint's context and the number of the fan-out view it was read under.
-type Kept = (u64, Arc<EndpointContext>);
+/// An endpoint's context, the number of the fan-out view it was read under, and when.
+type Kept = (u64, DateTime<Utc>, Arc<EndpointContext>);
 
 /// Cheap to clone: one map shared by the process's context reader.
 #[derive(Clone, Default)]
@@ -50,8 +58,9 @@ impl ContextCache {
         now: DateTime<Utc>,
     ) -> Option<Arc<EndpointContext>> {
         let entries = self.entries.lock().expect("context cache lock");
-        let (stamp, context) = entries.get(key)?;
+        let (stamp, read_at, context) = entries.get(key)?;
         let current = *stamp == view
+            && now - *read_at <= KEEP_FOR
             && context
                 .secrets
                 .iter()
@@ -59,13 +68,20 @@ impl ContextCache {
         current.then(|| context.clone())
     }
 
-    /// Keeps `context`, read from the database after the accept got fan-out view `view`.
-    pub(super) fn put(&self, key: Key, view: u64, context: Arc<EndpointContext>) {
+    /// Keeps `context`, read from the database at `now`, after the accept got fan-out
+    /// view `view`.
+    pub(super) fn put(
+        &self,
+        key: Key,
+        view: u64,
+        now: DateTime<Utc>,
+        context: Arc<EndpointContext>,
+    ) {
         let mut entries = self.entries.lock().expect("context cache lock");
         if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
             entries.clear();
         }
-        entries.insert(key, (view, context));
+        entries.insert(key, (view, now, context));
     }
 }
 
@@ -118,14 +134,14 @@ mod tests {
     #[test]
     fn a_context_is_served_only_under_the_view_it_was_read_under() {
         let cache = ContextCache::default();
-        cache.put(key(), 7, context(None));
         let now = Utc::now();
+        cache.put(key(), 7, now, context(None));
         assert!(cache.get(&key(), 7, now).is_some());
         assert!(
             cache.get(&key(), 8, now).is_none(),
             "a new view: something was written since"
         );
-        cache.put(key(), 8, context(None));
+        cache.put(key(), 8, now, context(None));
         assert!(
             cache.get(&key(), 7, now).is_none(),
             "replaced, not kept twice"
@@ -133,14 +149,25 @@ mod tests {
     }
 
     #[test]
+    fn a_context_is_served_for_a_few_seconds_at_most() {
+        let cache = ContextCache::default();
+        let now = Utc::now();
+        cache.put(key(), 7, now, context(None));
+        assert!(cache.get(&key(), 7, now + KEEP_FOR).is_some());
+        let later = now + KEEP_FOR + chrono::Duration::milliseconds(1);
+        assert!(cache.get(&key(), 7, later).is_none());
+    }
+
+    #[test]
     fn a_context_whose_secret_has_expired_is_read_again() {
         let cache = ContextCache::default();
         let now = Utc::now();
-        cache.put(key(), 1, context(Some(now + chrono::Duration::seconds(10))));
+        let expires = now + chrono::Duration::seconds(2);
+        cache.put(key(), 1, now, context(Some(expires)));
         assert!(cache.get(&key(), 1, now).is_some());
         assert!(
             cache
-                .get(&key(), 1, now + chrono::Duration::seconds(11))
+                .get(&key(), 1, now + chrono::Duration::seconds(3))
                 .is_none()
         );
     }

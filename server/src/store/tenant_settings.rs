@@ -33,19 +33,9 @@ impl TenantScope<'_> {
     }
 
     pub async fn set_settings(&self, new: TenantSettings) -> Result<TenantSettings, StoreError> {
-        let updated = tenant::ActiveModel {
-            id: Set(self.tenant_id.to_string()),
-            svix_headers: Set(new.svix_headers),
-            ..Default::default()
-        }
-        .update(self.db)
-        .await
-        .map_err(|e| match e {
-            sea_orm::DbErr::RecordNotUpdated => StoreError::NotFound,
-            e => StoreError::Db(e),
-        })?;
         // Every delivery reads the setting with its endpoint, which the hand-off keeps
-        // under its app's fan-out view (`context_cache.rs`): drop every app's view.
+        // under its app's fan-out view (`context_cache.rs`): every app's view is dropped
+        // once the write commits (listed first, so a failed listing changes nothing).
         let apps: Vec<String> = application::Entity::find()
             .select_only()
             .column(application::Column::Id)
@@ -57,6 +47,17 @@ impl TenantScope<'_> {
             .iter()
             .map(|app| crate::cache::keys::fanout(self.tenant_id.as_str(), app))
             .collect();
+        let updated = tenant::ActiveModel {
+            id: Set(self.tenant_id.to_string()),
+            svix_headers: Set(new.svix_headers),
+            ..Default::default()
+        }
+        .update(self.db)
+        .await
+        .map_err(|e| match e {
+            sea_orm::DbErr::RecordNotUpdated => StoreError::NotFound,
+            e => StoreError::Db(e),
+        })?;
         self.cache.invalidate(&keys).await;
         Ok(TenantSettings::from(&updated))
     }
