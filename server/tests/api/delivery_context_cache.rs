@@ -43,6 +43,23 @@ fn numbered(n: u32) -> String {
     format!(r#"{{"eventType":"a.b","payload":{{"n":{n}}}}}"#)
 }
 
+/// A receiver answering 204, a tenant with an endpoint there, and `count` messages
+/// sent one at a time, each waited for at the receiver.
+async fn delivered_one_by_one(
+    app: &TestApp,
+    email: &str,
+    count: u32,
+) -> (TestReceiver, String, String, String) {
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply::status(204));
+    let (key, app_id, ep_id) = setup(app, email, &receiver.url).await;
+    for n in 1..=count {
+        send(app, &key, &app_id, &numbered(n)).await;
+        receiver.wait_for(n as usize).await;
+    }
+    (receiver, key, app_id, ep_id)
+}
+
 engine_test!(
     an_endpoints_context_is_read_once_for_many_messages,
     read_once_for_many_messages
@@ -54,24 +71,12 @@ engine_test!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endpoints_context_is_kept_with_redis_too() {
     let app = engine_app(Backend::Postgres, &[REDIS]).await;
-    let receiver = TestReceiver::start().await;
-    receiver.always(Reply::status(204));
-    let (key, app_id, _) = setup(&app, "kept-redis@example.com", &receiver.url).await;
-    for n in 1..=5 {
-        send(&app, &key, &app_id, &numbered(n)).await;
-        receiver.wait_for(n as usize).await;
-    }
+    delivered_one_by_one(&app, "kept-redis@example.com", 5).await;
     assert!(contexts(&app, "memory").await >= 1);
 }
 
 async fn read_once_for_many_messages(app: TestApp) {
-    let receiver = TestReceiver::start().await;
-    receiver.always(Reply::status(204));
-    let (key, app_id, _) = setup(&app, "kept@example.com", &receiver.url).await;
-    for n in 1..=4 {
-        send(&app, &key, &app_id, &numbered(n)).await;
-        receiver.wait_for(n as usize).await;
-    }
+    delivered_one_by_one(&app, "kept@example.com", 4).await;
     // Read for the first; at most once more, if the fan-out view's first fill lost a
     // race with an unrelated invalidation (the API key's last-use refresh) and was
     // read again with a new number.
@@ -86,17 +91,11 @@ async fn read_once_for_many_messages(app: TestApp) {
 engine_test!(
     the_next_delivery_follows_every_change_to_its_endpoint,
     |app: TestApp| async move {
-        let receiver = TestReceiver::start().await;
-        receiver.always(Reply::status(204));
         let moved = TestReceiver::start().await;
         moved.always(Reply::status(204));
-        let (key, app_id, ep_id) = setup(&app, "changes@example.com", &receiver.url).await;
+        let (receiver, key, app_id, ep_id) =
+            delivered_one_by_one(&app, "changes@example.com", 3).await;
         let ep_path = format!("/api/v1/app/{app_id}/endpoint/{ep_id}");
-
-        for n in 1..=3 {
-            send(&app, &key, &app_id, &numbered(n)).await;
-            receiver.wait_for(n as usize).await;
-        }
         let first = receiver.received().remove(0);
         assert!(signed_with(&first, SECRET));
         assert_eq!(first.header("x-tenant-header"), Some("hello"));
@@ -156,13 +155,8 @@ engine_test!(
 async fn a_secret_rotated_by_another_process_signs_the_next_delivery() {
     let app = engine_app(Backend::Postgres, &[REDIS]).await;
     let other = app.spawn_sharing(&[("HOOKRELAY_ROLE", "api")]).await;
-    let receiver = TestReceiver::start().await;
-    receiver.always(Reply::status(204));
-    let (key, app_id, ep_id) = setup(&app, "elsewhere@example.com", &receiver.url).await;
-    for n in 1..=2 {
-        send(&app, &key, &app_id, &numbered(n)).await;
-        receiver.wait_for(n as usize).await;
-    }
+    let (receiver, key, app_id, ep_id) =
+        delivered_one_by_one(&app, "elsewhere@example.com", 3).await;
     assert!(contexts(&app, "memory").await >= 1, "the context is kept");
 
     expect_status(
@@ -176,11 +170,11 @@ async fn a_secret_rotated_by_another_process_signs_the_next_delivery() {
         StatusCode::OK,
     )
     .await;
-    send(&app, &key, &app_id, &numbered(3)).await;
-    let third = receiver.wait_for(3).await.remove(2);
-    assert!(signed_with(&third, NEW_SECRET));
+    send(&app, &key, &app_id, &numbered(4)).await;
+    let fourth = receiver.wait_for(4).await.remove(3);
+    assert!(signed_with(&fourth, NEW_SECRET));
     assert!(
-        !signed_with(&third, SECRET),
+        !signed_with(&fourth, SECRET),
         "the old secret was dropped at once"
     );
     drop(other);
