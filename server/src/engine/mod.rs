@@ -6,6 +6,7 @@
 //! once (in-process `Notify`); a one-second poll is the backstop.
 
 mod hand_off;
+mod handle;
 mod isolation;
 mod outcome;
 mod request;
@@ -30,10 +31,12 @@ use crate::{
     store::{AttemptRecord, ClaimedDelivery, DeliveryContext, NextStep, Store},
 };
 pub use hand_off::{HandOff, Reservation};
+pub use handle::EngineHandle;
 pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
 
-/// Requests in flight at once in one process (`HOOKRELAY_MAX_IN_FLIGHT`'s default): enough that sixty-four hanging
-/// endpoints (each at its cap) still leave room for everyone else, and that a
+/// Requests in flight at once in one process (`HOOKRELAY_MAX_IN_FLIGHT`'s default):
+/// enough that sixty-four hanging endpoints (each at its cap) still leave room for
+/// everyone else, and that a
 /// fan-out's new deliveries find a slot at their accept. With 256, a message to 100
 /// endpoints found every slot taken for most of its deliveries, which then went
 /// through the queue (a pending row, a claim, a lease `UPDATE` and a context read
@@ -82,49 +85,6 @@ pub struct Engine {
     metrics: Arc<Metrics>,
 }
 
-/// Stops a running engine gracefully.
-pub struct EngineHandle {
-    engine: Engine,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl EngineHandle {
-    /// Stops claiming, then waits (at most `grace`) for the attempts in flight to be
-    /// recorded. Whatever is still running after that keeps its lease until it expires
-    /// and another worker takes it: nothing is lost, at worst sent again.
-    pub async fn shutdown(self, grace: Duration) {
-        let engine = &self.engine;
-        engine
-            .stopping
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        engine.wake.anything();
-        let _ = self.task.await;
-        // Every slot back, then every recording seat: nothing sent, nothing unrecorded.
-        let settled = async {
-            let _sent = engine
-                .slots
-                .acquire_many(engine.settings.max_in_flight as u32)
-                .await;
-            // A hand-off keeps its global slot until its delivery is started or in its
-            // endpoint's line: with every slot back, the last ones that joined a line
-            // after the claim loop handed the lines back are there. Back they go too.
-            engine.release(engine.waiting.drain()).await;
-            let _recorded = engine
-                .recording
-                .acquire_many(RECORDING_CONCURRENCY as u32)
-                .await;
-        };
-        match tokio::time::timeout(grace, settled).await {
-            Ok(()) => {
-                tracing::info!("delivery engine stopped: every attempt in flight was recorded")
-            }
-            Err(_) => tracing::warn!(
-                "delivery engine stopped with attempts still in flight; their leases will expire"
-            ),
-        }
-    }
-}
-
 impl Engine {
     pub fn new(
         store: Store,
@@ -167,10 +127,7 @@ impl Engine {
     /// Starts the claim loop on the runtime; the handle stops it.
     pub fn spawn(self) -> EngineHandle {
         retention::spawn(self.store.clone(), self.settings.retention);
-        EngineHandle {
-            engine: self.clone(),
-            task: tokio::spawn(self.clone().run()),
-        }
+        EngineHandle::new(self.clone(), tokio::spawn(self.clone().run()))
     }
 
     /// Claims and delivers until asked to stop.
