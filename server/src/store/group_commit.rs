@@ -9,15 +9,21 @@
 //! `eventId` only skips its own row (`ON CONFLICT DO NOTHING … RETURNING id`), so one
 //! request's 409 never fails its neighbours.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::LazyLock};
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityName, Statement, TransactionTrait,
-    Value,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityName, TransactionTrait, Value,
     sea_query::{Alias, Expr, OnConflict, Query},
+    sqlx::Row,
 };
 
-use super::{StoreError, batcher::Batcher, json_rows, messages::notify_workers, quoted};
+use super::{
+    StoreError,
+    array_rows::{self, PgQuery},
+    batcher::Batcher,
+    messages::notify_workers,
+    quoted,
+};
 use crate::{
     domain::DeliveryStatus,
     entities::{delivery, message},
@@ -93,15 +99,19 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
         && let Some(statement) = one_statement(jobs)
     {
         let mut written = HashSet::with_capacity(jobs.len());
-        for row in db.query_all_raw(statement).await? {
-            written.insert(row.try_get::<String>("", "id")?);
+        let rows = statement
+            .fetch_all(db.get_postgres_connection_pool())
+            .await
+            .map_err(array_rows::db_err)?;
+        for row in rows {
+            written.insert(row.try_get::<String, _>("id").map_err(array_rows::db_err)?);
         }
         return Ok(written);
     }
     let txn = db.begin().await?;
     let mut insert = Query::insert()
         .into_table(message::Entity.table_ref())
-        .columns(json_rows::names(&MESSAGE_COLUMNS).map(Alias::new))
+        .columns(array_rows::names(&MESSAGE_COLUMNS).map(Alias::new))
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .returning_col(message::Column::Id)
         .to_owned();
@@ -120,7 +130,7 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
     for chunk in deliveries.chunks(DELIVERY_CHUNK) {
         let mut insert = Query::insert()
             .into_table(delivery::Entity.table_ref())
-            .columns(json_rows::names(&DELIVERY_COLUMNS).map(Alias::new))
+            .columns(array_rows::names(&DELIVERY_COLUMNS).map(Alias::new))
             .to_owned();
         for d in chunk {
             insert.values_panic(delivery_values(d).map(Expr::val));
@@ -141,7 +151,7 @@ async fn commit(db: &DatabaseConnection, jobs: &[Rows]) -> Result<HashSet<String
 }
 
 /// The message table's columns, with their SQL types (for the one-statement path's
-/// JSON rows: `json_rows.rs`).
+/// arrays: `array_rows.rs`).
 const MESSAGE_COLUMNS: [(&str, &str); 9] = [
     ("id", "text"),
     ("tenant_id", "text"),
@@ -177,13 +187,13 @@ const DELIVERY_COLUMNS: [(&str, &str); 13] = [
 /// `INSERT`s, `NOTIFY` and `COMMIT`; just as atomic (a statement outside a
 /// transaction is one). When only some messages need the wake-up, a batch where
 /// only the others were written still wakes the workers: a claim that finds nothing
-/// costs less than the round trips saved. The rows go as two JSON parameters
-/// (`json_rows.rs`), so the statement has one text (two: with or without the
+/// costs less than the round trips saved. The rows go as one array parameter per
+/// column (`array_rows.rs`), so the statement has one text (two: with or without the
 /// wake-up) whatever the batch holds. `None` for a batch of more than
 /// [`ONE_STATEMENT_DELIVERIES`] deliveries (a wide fan-out) or
 /// [`ONE_STATEMENT_PAYLOAD_BYTES`] of payloads, written by the transaction instead of
-/// as one JSON text of tens of megabytes (PostgreSQL takes at most 1 GB in one value).
-fn one_statement(jobs: &[Rows]) -> Option<Statement> {
+/// as parameters of tens of megabytes.
+fn one_statement(jobs: &[Rows]) -> Option<PgQuery> {
     let deliveries: usize = jobs.iter().map(|j| j.deliveries.len()).sum();
     let payload_bytes: usize = jobs
         .iter()
@@ -192,18 +202,41 @@ fn one_statement(jobs: &[Rows]) -> Option<Statement> {
     if deliveries > ONE_STATEMENT_DELIVERIES || payload_bytes > ONE_STATEMENT_PAYLOAD_BYTES {
         return None;
     }
-    let messages = json_rows::rows(
-        &json_rows::names(&MESSAGE_COLUMNS),
+    let wakes = jobs.iter().any(|j| j.queued().next().is_some());
+    let sql: &'static str = if wakes {
+        WITH_WAKE_UP.as_str()
+    } else {
+        WITHOUT_WAKE_UP.as_str()
+    };
+    let query = array_rows::bind(
+        sea_orm::sqlx::query(sql),
+        &MESSAGE_COLUMNS,
         jobs.iter().map(|j| message_values(&j.message)),
     );
-    let deliveries = json_rows::rows(
-        &json_rows::names(&DELIVERY_COLUMNS),
+    let query = array_rows::bind(
+        query,
+        &DELIVERY_COLUMNS,
         jobs.iter()
             .flat_map(|j| j.deliveries.iter().map(delivery_values)),
     );
-    let mut values: Vec<Value> = vec![messages, deliveries];
-    let message_columns = quoted(&json_rows::names(&MESSAGE_COLUMNS));
-    let delivery_columns = quoted(&json_rows::names(&DELIVERY_COLUMNS));
+    Some(if wakes {
+        // The payload names the endpoints (`engine/wake.rs`), as a parameter.
+        query.bind(crate::engine::wake::payload(
+            jobs.iter().flat_map(Rows::queued),
+        ))
+    } else {
+        query
+    })
+}
+
+static WITH_WAKE_UP: LazyLock<String> = LazyLock::new(|| one_statement_sql(true));
+static WITHOUT_WAKE_UP: LazyLock<String> = LazyLock::new(|| one_statement_sql(false));
+
+/// The text of [`one_statement`]: the messages' columns are parameters `$1…`, the
+/// deliveries' follow, then (`wake`) the wake-up's payload.
+fn one_statement_sql(wake: bool) -> String {
+    let message_columns = quoted(&array_rows::names(&MESSAGE_COLUMNS));
+    let delivery_columns = quoted(&array_rows::names(&DELIVERY_COLUMNS));
     let mut sql = format!(
         "WITH m AS (INSERT INTO message ({message_columns}) \
          SELECT {message_columns} FROM {} \
@@ -211,26 +244,20 @@ fn one_statement(jobs: &[Rows]) -> Option<Statement> {
          d AS (INSERT INTO delivery ({delivery_columns}) \
          SELECT {delivery_columns} FROM {} \
          WHERE v.message_id IN (SELECT id FROM m))",
-        json_rows::recordset(1, "r", &MESSAGE_COLUMNS),
-        json_rows::recordset(2, "v", &DELIVERY_COLUMNS),
+        array_rows::unnest(1, "r", &MESSAGE_COLUMNS),
+        array_rows::unnest(1 + MESSAGE_COLUMNS.len(), "v", &DELIVERY_COLUMNS),
     );
-    if jobs.iter().any(|j| j.queued().next().is_some()) {
-        // The payload names the endpoints (`engine/wake.rs`), as a parameter.
+    if wake {
         // `::text`: the void result of `pg_notify` as a column any driver decodes.
-        let named = crate::engine::wake::payload(jobs.iter().flat_map(Rows::queued));
-        values.push(named.into());
         sql.push_str(&format!(
-            " SELECT id, pg_notify('{}', $3)::text AS woken FROM m",
+            " SELECT id, pg_notify('{}', ${}::text)::text AS woken FROM m",
             crate::engine::wakeups::CHANNEL,
+            1 + MESSAGE_COLUMNS.len() + DELIVERY_COLUMNS.len(),
         ));
     } else {
         sql.push_str(" SELECT id FROM m");
     }
-    Some(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        sql,
-        values,
-    ))
+    sql
 }
 
 /// A message row's values, in [`MESSAGE_COLUMNS`] order (both write paths).

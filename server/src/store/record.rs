@@ -131,8 +131,10 @@ async fn commit(
     if db.get_database_backend() == DbBackend::Postgres
         && jobs.iter().all(|j| is_plain_success(&j.record))
     {
-        let statement = super::record_one_statement::plain_successes(jobs, now);
-        planned.execute_raw(statement).await?;
+        super::record_one_statement::plain_successes(jobs, now)
+            .execute(planned.get_postgres_connection_pool())
+            .await
+            .map_err(super::array_rows::db_err)?;
         return Ok(vec![Written::default(); jobs.len()]);
     }
     let txn = db.begin().await?;

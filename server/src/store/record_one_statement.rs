@@ -4,8 +4,9 @@
 //! data-modifying CTEs, the way `group_commit.rs` writes an accept. One round trip
 //! instead of `BEGIN`, the outcome `UPDATE`, the attempts' `INSERT`, the health
 //! `SELECT` (and its `UPDATE` once a second) and `COMMIT`; just as atomic. Its rows
-//! are one JSON parameter, so its text never changes and each of the recorder's
-//! connections plans it once (`json_rows.rs`, `connect.rs::recorder_connection`).
+//! are one array parameter per column, so its text never changes and each of the
+//! recorder's connections plans it once (`array_rows.rs`,
+//! `connect.rs::recorder_connection`).
 //!
 //! Same decisions as the transaction (`record.rs`, `record_health.rs`): only the
 //! endpoints whose row would change are locked (`FOR NO KEY UPDATE`, in byte order
@@ -15,9 +16,14 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DbBackend, Statement, Value};
+use sea_orm::Value;
 
-use super::{FAILING_THRESHOLD, json_rows, quoted, record::Item};
+use super::{
+    FAILING_THRESHOLD,
+    array_rows::{self, PgQuery},
+    quoted,
+    record::Item,
+};
 use crate::domain::{DeliveryStatus, StateChangeId};
 
 /// Columns of the statement's rows, one per attempt, with their SQL types: its
@@ -46,29 +52,32 @@ const COLUMNS: [(&str, &str); 19] = [
 ];
 
 /// The statement recording `jobs` (plain successes, sorted by endpoint). Its rows go
-/// as one JSON parameter (`json_rows.rs`), so it has one text whatever the batch and
-/// runs on one cached plan: the recorder's connections (`connect.rs`,
+/// as one array parameter per column (`array_rows.rs`), so it has one text whatever
+/// the batch and runs on one cached plan: the recorder's connections (`connect.rs`,
 /// [`recorder_connection`](super::recorder_connection)) make that plan one of
 /// primary-key lookups.
-pub(super) fn plain_successes(jobs: &[&Item], now: DateTime<Utc>) -> Statement {
-    let rows = json_rows::rows(
-        &json_rows::names(&COLUMNS),
+pub(super) fn plain_successes(jobs: &[&Item], now: DateTime<Utc>) -> PgQuery {
+    let query = sea_orm::sqlx::query(SQL.as_str())
+        .bind(now)
+        .bind(now - chrono::Duration::seconds(1));
+    array_rows::bind(
+        query,
+        &COLUMNS,
         jobs.iter().enumerate().map(|(n, item)| row(n, item, now)),
-    );
-    let values: Vec<Value> = vec![
-        now.into(),
-        (now - chrono::Duration::seconds(1)).into(),
-        rows,
-    ];
-    Statement::from_sql_and_values(DbBackend::Postgres, SQL.as_str(), values)
+    )
 }
+
+/// How many parameters [`plain_successes_sql`] takes: two times, then one array per
+/// column of its rows.
+pub const PLAIN_SUCCESSES_PARAMETERS: usize = 2 + COLUMNS.len();
 
 static SQL: LazyLock<String> = LazyLock::new(plain_successes_sql);
 
 /// The text of [`plain_successes`]'s statement. Its parameters: `$1` now
-/// (timestamptz), `$2` a second before (timestamptz), `$3` the rows (json).
+/// (timestamptz), `$2` a second before (timestamptz), `$3…` the rows' columns
+/// (arrays).
 pub fn plain_successes_sql() -> String {
-    let names = json_rows::names(&COLUMNS);
+    let names = array_rows::names(&COLUMNS);
     let attempt_columns = quoted(names.split_at(4).1);
     // `done` returns its rows' values, so the attempts and the endpoints' last
     // successes are read from it rather than joined back to it, and `stale` carries
@@ -102,7 +111,7 @@ pub fn plain_successes_sql() -> String {
                  'endpoint.recovered', change_detail, $1, NULL \
              FROM stale WHERE consecutive_failures >= {FAILING_THRESHOLD}) \
          SELECT delivery_id AS id FROM done",
-        recordset = json_rows::recordset(3, "v", &COLUMNS),
+        recordset = array_rows::unnest(3, "v", &COLUMNS),
         success = DeliveryStatus::Success.as_i16(),
     )
 }

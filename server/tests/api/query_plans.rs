@@ -238,16 +238,26 @@ async fn cached_plan_of_recording(db: &sea_orm::DatabaseConnection) -> String {
     // One connection for the PREPARE and the EXPLAIN (a prepared statement is the
     // session's).
     let txn = db.begin().await.unwrap();
+    // The parameters' types come from the statement's own casts and columns.
     txn.execute_unprepared(&format!(
-        "PREPARE recording (timestamptz, timestamptz, text) AS {}",
+        "PREPARE recording AS {}",
         hookrelay::store::plain_successes_sql()
     ))
     .await
     .unwrap();
+    // Two times, then an empty array per column of the rows.
+    let arguments = ["now()", "now() - interval '1 second'"]
+        .into_iter()
+        .chain(std::iter::repeat_n(
+            "'{}'",
+            hookrelay::store::PLAIN_SUCCESSES_PARAMETERS - 2,
+        ))
+        .collect::<Vec<_>>()
+        .join(", ");
     let rows = txn
         .query_all_raw(Statement::from_string(
             DbBackend::Postgres,
-            "EXPLAIN EXECUTE recording(now(), now() - interval '1 second', '[]')",
+            format!("EXPLAIN EXECUTE recording({arguments})"),
         ))
         .await
         .unwrap();
@@ -274,7 +284,7 @@ fn looks_up(plan: &str, index: &str, column: &str) -> bool {
 }
 
 // The attempt recorder's batch statement has one text whatever the batch (its rows are
-// one JSON parameter), so each of its connections plans it once and keeps the plan —
+// one array parameter per column), so each of its connections plans it once and keeps the plan —
 // maybe made on an empty database, kept after millions of deliveries. On the
 // recorder's own connections that plan finds each delivery and endpoint by primary
 // key. (On an ordinary connection the same empty tables get it a sequential scan of
