@@ -73,7 +73,7 @@ impl Sender {
     pub async fn send(
         &self,
         url: &str,
-        headers: &[(String, String)],
+        headers: reqwest::header::HeaderMap,
         body: Vec<u8>,
     ) -> SendOutcome {
         let started = Instant::now();
@@ -98,10 +98,7 @@ impl Sender {
         {
             return failed(format!("refused by the SSRF guard: {ip} is a {why}"));
         }
-        let mut request = self.client.post(url).body(body);
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
+        let request = self.client.post(url).headers(headers).body(body);
         let mut response = match request.send().await {
             Ok(response) => response,
             Err(e) => return failed(describe(&e)),

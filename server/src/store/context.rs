@@ -24,7 +24,8 @@ use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement, Value};
 
 use super::{
-    ClaimedDelivery, Store, StoreError, batcher::Batcher, context_cache::ContextCache, pairs, param,
+    ClaimedDelivery, Store, StoreError, batcher::Batcher, context_cache::ContextCache, pairs,
+    param, signing_secrets::SigningSecrets,
 };
 use crate::entities::{endpoint, endpoint_secret, message};
 use crate::metrics::Metrics;
@@ -36,8 +37,8 @@ pub struct DeliveryContext {
     pub message: Arc<message::Model>,
     pub endpoint: Arc<endpoint::Model>,
     pub svix_headers: bool,
-    /// The endpoint's secrets in force at the claim, still sealed (`open_secrets`).
-    pub secrets: Arc<Vec<endpoint_secret::Model>>,
+    /// The endpoint's secrets in force at the claim, opened by its first attempt.
+    pub secrets: Arc<SigningSecrets>,
 }
 
 /// `(tenant_id, id)` of a message or an endpoint.
@@ -229,7 +230,7 @@ async fn messages_by_key(
 pub(super) struct EndpointContext {
     pub(super) endpoint: Arc<endpoint::Model>,
     pub(super) svix_headers: bool,
-    pub(super) secrets: Arc<Vec<endpoint_secret::Model>>,
+    pub(super) secrets: Arc<SigningSecrets>,
 }
 
 /// The endpoints of `keys` with their tenant's setting and their secrets, in one
@@ -254,27 +255,30 @@ async fn endpoints_by_key(
         param(backend, 1)
     );
     let rows = db.query_all_raw(statement(db, sql, values)).await?;
-    let mut found: HashMap<Key, EndpointContext> = HashMap::new();
+    let mut found: HashMap<Key, (EndpointContext, Vec<endpoint_secret::Model>)> = HashMap::new();
     for row in &rows {
         let key: Key = (row.try_get("", "tenant_id")?, row.try_get("", "id")?);
-        let context = match found.entry(key) {
+        let (_, sealed) = match found.entry(key) {
             Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(new) => new.insert(EndpointContext {
-                endpoint: Arc::new(endpoint::Model::from_query_result(row, "")?),
-                svix_headers: row.try_get("", "t_svix_headers")?,
-                secrets: Arc::default(),
-            }),
+            Entry::Vacant(new) => new.insert((
+                EndpointContext {
+                    endpoint: Arc::new(endpoint::Model::from_query_result(row, "")?),
+                    svix_headers: row.try_get("", "t_svix_headers")?,
+                    secrets: Arc::default(),
+                },
+                Vec::new(),
+            )),
         };
         if row.try_get::<Option<String>>("", "s_id")?.is_some() {
-            let secret = endpoint_secret::Model::from_query_result(row, "s_")?;
-            Arc::get_mut(&mut context.secrets)
-                .expect("not shared until every row is read")
-                .push(secret);
+            sealed.push(endpoint_secret::Model::from_query_result(row, "s_")?);
         }
     }
     Ok(found
         .into_iter()
-        .map(|(key, context)| (key, Arc::new(context)))
+        .map(|(key, (mut context, sealed))| {
+            context.secrets = Arc::new(SigningSecrets::new(sealed));
+            (key, Arc::new(context))
+        })
         .collect())
 }
 

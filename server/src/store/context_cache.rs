@@ -63,6 +63,7 @@ impl ContextCache {
             && now - *read_at <= KEEP_FOR
             && context
                 .secrets
+                .sealed
                 .iter()
                 .all(|s| s.expires_at.is_none_or(|at| at > now));
         current.then(|| context.clone())
@@ -89,6 +90,7 @@ impl ContextCache {
 mod tests {
     use super::*;
     use crate::entities::{endpoint, endpoint_secret};
+    use crate::store::SigningSecrets;
 
     fn context(secret_expires: Option<DateTime<Utc>>) -> Arc<EndpointContext> {
         let now = Utc::now();
@@ -123,7 +125,7 @@ mod tests {
         Arc::new(EndpointContext {
             endpoint: Arc::new(endpoint),
             svix_headers: false,
-            secrets: Arc::new(vec![secret]),
+            secrets: Arc::new(SigningSecrets::new(vec![secret])),
         })
     }
 
