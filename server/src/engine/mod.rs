@@ -372,7 +372,7 @@ impl Engine {
         };
         let outcome = {
             let _in_flight = self.metrics.in_flight();
-            self.sender.send(&ep.url, headers, body).await
+            self.sender.send(&context.url, headers, body).await
         };
         self.metrics.attempt_duration.observe(outcome.duration);
         Ok(Some(self.conclude(job, context, outcome)))

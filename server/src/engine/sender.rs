@@ -70,9 +70,10 @@ impl Sender {
         Self { client, allowed }
     }
 
+    /// `url` as the endpoint's context parsed it (`Err`: why it could not).
     pub async fn send(
         &self,
-        url: &str,
+        url: &Result<reqwest::Url, String>,
         headers: reqwest::header::HeaderMap,
         body: Vec<u8>,
     ) -> SendOutcome {
@@ -84,10 +85,9 @@ impl Sender {
             retry_after: None,
             duration: started.elapsed(),
         };
-        // Parsed once, here: reqwest takes the parsed form as it is.
-        let url = match reqwest::Url::parse(url) {
-            Ok(url) => url,
-            Err(e) => return failed(format!("request failed: invalid URL: {e}")),
+        let url = match url {
+            Ok(url) => url.clone(),
+            Err(why) => return failed(why.clone()),
         };
         // IP literals never reach the resolver: check them here.
         if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host()

@@ -39,6 +39,9 @@ pub struct DeliveryContext {
     pub svix_headers: bool,
     /// The endpoint's secrets in force at the claim, opened by its first attempt.
     pub secrets: Arc<SigningSecrets>,
+    /// The endpoint's URL, parsed once per read rather than per attempt (or why it
+    /// does not parse: the API checks it, so only a row written otherwise).
+    pub url: Arc<Result<url::Url, String>>,
 }
 
 /// `(tenant_id, id)` of a message or an endpoint.
@@ -204,6 +207,7 @@ fn attach(
                 endpoint: endpoint.endpoint.clone(),
                 svix_headers: endpoint.svix_headers,
                 secrets: endpoint.secrets.clone(),
+                url: endpoint.url.clone(),
             }),
             _ => None,
         };
@@ -231,6 +235,7 @@ pub(super) struct EndpointContext {
     pub(super) endpoint: Arc<endpoint::Model>,
     pub(super) svix_headers: bool,
     pub(super) secrets: Arc<SigningSecrets>,
+    pub(super) url: Arc<Result<url::Url, String>>,
 }
 
 /// The endpoints of `keys` with their tenant's setting and their secrets, in one
@@ -260,14 +265,18 @@ async fn endpoints_by_key(
         let key: Key = (row.try_get("", "tenant_id")?, row.try_get("", "id")?);
         let (_, sealed) = match found.entry(key) {
             Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(new) => new.insert((
-                EndpointContext {
-                    endpoint: Arc::new(endpoint::Model::from_query_result(row, "")?),
-                    svix_headers: row.try_get("", "t_svix_headers")?,
-                    secrets: Arc::default(),
-                },
-                Vec::new(),
-            )),
+            Entry::Vacant(new) => {
+                let endpoint = endpoint::Model::from_query_result(row, "")?;
+                new.insert((
+                    EndpointContext {
+                        url: Arc::new(parse_url(&endpoint.url)),
+                        endpoint: Arc::new(endpoint),
+                        svix_headers: row.try_get("", "t_svix_headers")?,
+                        secrets: Arc::default(),
+                    },
+                    Vec::new(),
+                ))
+            }
         };
         if row.try_get::<Option<String>>("", "s_id")?.is_some() {
             sealed.push(endpoint_secret::Model::from_query_result(row, "s_")?);
@@ -280,6 +289,11 @@ async fn endpoints_by_key(
             (key, Arc::new(context))
         })
         .collect())
+}
+
+/// An endpoint URL as a request takes it, or why it cannot be sent to.
+pub(super) fn parse_url(text: &str) -> Result<url::Url, String> {
+    url::Url::parse(text).map_err(|e| format!("request failed: invalid URL: {e}"))
 }
 
 fn statement(db: &DatabaseConnection, sql: String, values: Vec<Value>) -> Statement {

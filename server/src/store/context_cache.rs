@@ -123,6 +123,7 @@ mod tests {
             expires_at: secret_expires,
         };
         Arc::new(EndpointContext {
+            url: Arc::new(crate::store::context::parse_url(&endpoint.url)),
             endpoint: Arc::new(endpoint),
             svix_headers: false,
             secrets: Arc::new(SigningSecrets::new(vec![secret])),
