@@ -15,7 +15,7 @@ use std::{
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
+    net::TcpStream,
 };
 
 use crate::clock;
@@ -45,7 +45,13 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> anyhow::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        // A backlog as deep as the kernel allows (net.core.somaxconn caps it): a
+        // sender opening a connection per endpoint at once overflowed tokio's default
+        // of 1,024 (TcpExtListenOverflows), and a dropped handshake is retried a
+        // second later — a stall the receiver, not the sender, caused.
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind("127.0.0.1:0".parse()?)?;
+        let listener = socket.listen(65_535)?;
         let url = format!("http://{}", listener.local_addr()?);
         let arrivals = Arc::new(Arrivals::default());
         let shared = arrivals.clone();
