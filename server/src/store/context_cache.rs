@@ -1,6 +1,14 @@
 //! The hand-off's endpoint contexts (the endpoint row, its tenant's header setting,
-//! its sealed signing secrets), kept in this process between accepts, so a fan-out
-//! does not read its 100 endpoints back from the database for every message.
+//! its signing secrets, opened once the first attempt used them), kept in this process
+//! between accepts, so a fan-out does not read its 100 endpoints back from the
+//! database for every message.
+//!
+//! **Opened secrets do not outlive their use by more than two [`KEEP_FOR`]s.** An
+//! entry is served for [`KEEP_FOR`] after its read; a sweeper (started with the first
+//! entry, ended with the cache) drops every entry older than that each [`SWEEP_EVERY`],
+//! and a lookup drops the stale entry it finds, so an endpoint that stops receiving
+//! messages, or whose secret was rotated or deleted, has its secrets in memory for
+//! ten seconds at most.
 //!
 //! **Never staler than the fan-out view.** An entry is stamped with the number of the
 //! fan-out view it was read under (`messages.rs::FanoutView::read`) and is served only
@@ -25,7 +33,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use chrono::{DateTime, Utc};
@@ -38,6 +49,12 @@ const MAX_ENTRIES: usize = 10_000;
 /// How long a kept context is served: a busy endpoint is read once per this, not once
 /// per accept.
 const KEEP_FOR: chrono::Duration = chrono::Duration::seconds(5);
+/// How often the sweeper drops entries no longer served (a lookup drops the one it
+/// finds stale as well).
+#[cfg(not(test))]
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+#[cfg(test)]
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// An endpoint's context, the number of the fan-out view it was read under, and when.
 type Kept = (u64, DateTime<Utc>, Arc<EndpointContext>);
@@ -46,6 +63,8 @@ type Kept = (u64, DateTime<Utc>, Arc<EndpointContext>);
 #[derive(Clone, Default)]
 pub(super) struct ContextCache {
     entries: Arc<Mutex<HashMap<Key, Kept>>>,
+    /// Whether the sweeper runs (started by the first `put` on a runtime).
+    sweeping: Arc<AtomicBool>,
 }
 
 impl ContextCache {
@@ -57,16 +76,14 @@ impl ContextCache {
         view: u64,
         now: DateTime<Utc>,
     ) -> Option<Arc<EndpointContext>> {
-        let entries = self.entries.lock().expect("context cache lock");
+        let mut entries = self.entries.lock().expect("context cache lock");
         let (stamp, read_at, context) = entries.get(key)?;
-        let current = *stamp == view
-            && now - *read_at <= KEEP_FOR
-            && context
-                .secrets
-                .sealed
-                .iter()
-                .all(|s| s.expires_at.is_none_or(|at| at > now));
-        current.then(|| context.clone())
+        if !fresh(*read_at, context, now) {
+            // Never served again (the next read replaces it): drop it, secrets and all.
+            entries.remove(key);
+            return None;
+        }
+        (*stamp == view).then(|| context.clone())
     }
 
     /// Keeps `context`, read from the database at `now`, after the accept got fan-out
@@ -83,7 +100,46 @@ impl ContextCache {
             entries.clear();
         }
         entries.insert(key, (view, now, context));
+        drop(entries);
+        if !self.sweeping.swap(true, Ordering::Relaxed) {
+            self.start_sweeper();
+        }
     }
+
+    /// Drops every entry no longer served at `now`.
+    fn sweep(entries: &Mutex<HashMap<Key, Kept>>, now: DateTime<Utc>) {
+        let mut entries = entries.lock().expect("context cache lock");
+        entries.retain(|_, (_, read_at, context)| fresh(*read_at, context, now));
+    }
+
+    /// Sweeps each [`SWEEP_EVERY`] until the cache is dropped; nothing without a runtime
+    /// (the entries are then dropped by lookups and replacements only).
+    fn start_sweeper(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let entries = Arc::downgrade(&self.entries);
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(SWEEP_EVERY).await;
+                let Some(entries) = entries.upgrade() else {
+                    break;
+                };
+                Self::sweep(&entries, Utc::now());
+            }
+        });
+    }
+}
+
+/// Whether an entry read at `read_at` may still be served at `now`: within
+/// [`KEEP_FOR`], and none of its secrets expired since.
+fn fresh(read_at: DateTime<Utc>, context: &EndpointContext, now: DateTime<Utc>) -> bool {
+    now - read_at <= KEEP_FOR
+        && context
+            .secrets
+            .sealed
+            .iter()
+            .all(|s| s.expires_at.is_none_or(|at| at > now))
 }
 
 #[cfg(test)]
@@ -159,6 +215,40 @@ mod tests {
         assert!(cache.get(&key(), 7, now + KEEP_FOR).is_some());
         let later = now + KEEP_FOR + chrono::Duration::milliseconds(1);
         assert!(cache.get(&key(), 7, later).is_none());
+    }
+
+    #[test]
+    fn stale_entries_are_dropped_by_a_lookup_and_by_the_sweep() {
+        let cache = ContextCache::default();
+        let now = Utc::now();
+        let later = now + KEEP_FOR + chrono::Duration::milliseconds(1);
+        cache.put(key(), 7, now, context(None));
+        assert!(cache.get(&key(), 7, later).is_none());
+        assert!(
+            cache.entries.lock().unwrap().is_empty(),
+            "dropped by the lookup"
+        );
+
+        let other: Key = ("t".into(), "ep_2".into());
+        cache.put(key(), 7, now, context(None));
+        cache.put(other.clone(), 7, later, context(None));
+        ContextCache::sweep(&cache.entries, later);
+        let entries = cache.entries.lock().unwrap();
+        assert!(!entries.contains_key(&key()), "older than it is served for");
+        assert!(entries.contains_key(&other), "still served");
+    }
+
+    #[tokio::test]
+    async fn the_sweeper_drops_entries_no_lookup_asks_for() {
+        let cache = ContextCache::default();
+        cache.put(key(), 7, Utc::now() - KEEP_FOR * 2, context(None));
+        for _ in 0..100 {
+            if cache.entries.lock().unwrap().is_empty() {
+                return;
+            }
+            tokio::time::sleep(SWEEP_EVERY).await;
+        }
+        panic!("the sweeper left a stale entry");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! of their ids, like every other writer of endpoint rows in a batch), and the
 //! "recovered" alert is decided on the locked row, so it is written exactly once.
 
-use std::{collections::HashMap, sync::LazyLock};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use sea_orm::Value;
@@ -60,19 +60,10 @@ pub(super) fn plain_successes(jobs: &[&Item], now: DateTime<Utc>) -> PgQuery {
     let query = sea_orm::sqlx::query(SQL.as_str())
         .bind(now)
         .bind(now - chrono::Duration::seconds(1));
-    // Only an endpoint's last success in the batch can write its "recovered" alert
-    // (`last` below): the others carry no alert values to build.
-    let mut last: HashMap<(&str, &str), usize> = HashMap::with_capacity(jobs.len());
-    for (n, item) in jobs.iter().enumerate() {
-        last.insert((item.job.tenant_id.as_str(), &item.job.endpoint_id), n);
-    }
     array_rows::bind(
         query,
         &COLUMNS,
-        jobs.iter().enumerate().map(|(n, item)| {
-            let speaks = last[&(item.job.tenant_id.as_str(), item.job.endpoint_id.as_str())] == n;
-            row(n, item, speaks, now)
-        }),
+        jobs.iter().enumerate().map(|(n, item)| row(n, item, now)),
     )
 }
 
@@ -125,22 +116,16 @@ pub fn plain_successes_sql() -> String {
     )
 }
 
-/// One attempt's values, in [`COLUMNS`] order; the alert's id and detail only when
-/// it `speaks` for its endpoint (NULL otherwise).
-fn row(n: usize, item: &Item, speaks: bool, now: DateTime<Utc>) -> [Value; 19] {
+/// One attempt's values, in [`COLUMNS`] order. Every row carries the alert's id and
+/// detail: which row speaks for its endpoint is decided in the statement, among the
+/// rows whose lease still held (`done`), so it cannot be decided here.
+fn row(n: usize, item: &Item, now: DateTime<Utc>) -> [Value; 19] {
     let attempt = super::record::attempt_row(&item.job, &item.record, now);
-    let (change_id, detail) = if speaks {
-        (
-            Some(StateChangeId::generate().to_string()),
-            Some(serde_json::json!({"last": item.record.last}).to_string()),
-        )
-    } else {
-        (None, None)
-    };
+    let detail = serde_json::json!({"last": item.record.last}).to_string();
     [
         (n as i32).into(),
         item.job.lease.clone().into(),
-        change_id.into(),
+        StateChangeId::generate().to_string().into(),
         detail.into(),
         attempt.id.into(),
         attempt.tenant_id.into(),

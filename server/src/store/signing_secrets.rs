@@ -4,9 +4,11 @@
 //! Why once: every attempt used to decrypt its endpoint's secrets again
 //! (XChaCha20-Poly1305, then a UTF-8 check), 3.5 % of the engine's CPU in the fan-out
 //! profile, although the deliveries of a claim or of a kept context (`context_cache.rs`)
-//! share one read. The opened secrets live as long as the context — at most a claim's
-//! 5 s, or a kept context's — in `WebhookSecret`s, which redact themselves and are
-//! zeroed when dropped.
+//! share one read. The opened secrets live as long as the context: a claim's until
+//! its deliveries are attempted (5 s at most before they are handed back), a kept
+//! context's until its cache drops it (10 s at most after the read:
+//! `context_cache.rs`), in `WebhookSecret`s, which redact themselves and are zeroed
+//! when dropped.
 
 use std::sync::OnceLock;
 

@@ -203,3 +203,73 @@ async fn one_batch_recovers_every_endpoint_once_sqlite() {
 async fn one_batch_recovers_every_endpoint_once_postgres() {
     one_batch_recovers_every_endpoint_once(Backend::Postgres).await;
 }
+
+/// A batch where an endpoint's later success lost its lease (it ran out and another
+/// worker holds the row now) still records the earlier one and reports the endpoint
+/// recovered from it: the row that speaks for the endpoint is chosen among those
+/// whose lease held, and every row can carry the alert.
+async fn a_lost_lease_in_a_batch_leaves_the_recovery_to_the_success_that_held(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = engine_app(backend, &[("HOOKRELAY_ROLE", "api")]).await;
+    let receiver = TestReceiver::start().await;
+    let (key, app_id, endpoint) = setup(&app, "lost@example.com", &receiver.url).await;
+    let db = app.store.connection();
+    db.execute_unprepared("UPDATE endpoint SET consecutive_failures = 7")
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    }
+    let mut jobs = app
+        .store
+        .claim_deliveries("worker_lost", chrono::Duration::seconds(60), 10, &[], true)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 2, "both messages' deliveries");
+    jobs.sort_by(|a, b| a.id.cmp(&b.id));
+    db.execute_unprepared(&format!(
+        "UPDATE delivery SET lease_owner = 'someone else' WHERE id = '{}'",
+        jobs[1].id
+    ))
+    .await
+    .unwrap();
+    let success = success_record(&receiver.url, 204);
+    // Submitted together, so they share the recorder's batch, the stolen one last.
+    let (held, lost) = tokio::join!(
+        app.store.record_attempt(&jobs[0], success.clone()),
+        app.store.record_attempt(&jobs[1], success.clone()),
+    );
+    held.unwrap();
+    lost.unwrap();
+    let recovered: Vec<String> = outbox(&app)
+        .await
+        .into_iter()
+        .filter(|c| c.0 == "endpoint.recovered")
+        .map(|c| c.1)
+        .collect();
+    assert_eq!(recovered, vec![endpoint]);
+    let attempts = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS n FROM attempt WHERE delivery_id = '{}'",
+                jobs[0].id
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(attempts, 1, "the success whose lease held is recorded");
+}
+
+#[tokio::test]
+async fn a_lost_lease_in_a_batch_leaves_the_recovery_to_the_success_that_held_sqlite() {
+    a_lost_lease_in_a_batch_leaves_the_recovery_to_the_success_that_held(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_lost_lease_in_a_batch_leaves_the_recovery_to_the_success_that_held_postgres() {
+    a_lost_lease_in_a_batch_leaves_the_recovery_to_the_success_that_held(Backend::Postgres).await;
+}
