@@ -89,33 +89,10 @@ mod tests {
         }
     }
 
-    fn endpoint(headers: &str) -> endpoint::Model {
-        endpoint::Model {
-            id: "ep_1".into(),
-            tenant_id: "t".into(),
-            app_id: "app_1".into(),
-            uid: None,
-            url: "http://127.0.0.1/".into(),
-            description: String::new(),
-            event_types: None,
-            channels: None,
-            throttle_rate: None,
-            disabled: false,
-            headers: headers.into(),
-            metadata: "{}".into(),
-            retry_schedule: None,
-            failing_since: None,
-            last_success_at: None,
-            consecutive_failures: 0,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
-    }
-
     #[test]
     fn standard_webhooks_headers_then_aliases_then_the_endpoints_own() {
         let secret = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
-        let ep = endpoint(r#"{"x-team":"billing"}"#);
+        let ep = endpoint::Model::fixture(r#"{"x-team":"billing"}"#);
         let plain = request_headers(&message(), &ep, &[], b"{}", false).unwrap();
         assert_eq!(plain["webhook-id"], "msg_1");
         assert_eq!(plain["content-type"], "application/json");
@@ -145,7 +122,7 @@ mod tests {
 
     #[test]
     fn a_custom_header_http_refuses_fails_the_attempt_by_name() {
-        let ep = endpoint(r#"{"x-bell":"ding\u0007"}"#);
+        let ep = endpoint::Model::fixture(r#"{"x-bell":"ding\u0007"}"#);
         let why = request_headers(&message(), &ep, &[], b"{}", false).unwrap_err();
         assert!(why.contains("x-bell"), "{why}");
     }

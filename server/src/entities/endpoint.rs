@@ -34,3 +34,31 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+#[cfg(test)]
+impl Model {
+    /// Unit tests' endpoint `ep_1` of tenant `t`, app `app_1`, with custom `headers`.
+    pub fn fixture(headers: &str) -> Self {
+        let now = chrono::Utc::now();
+        Self {
+            id: "ep_1".into(),
+            tenant_id: "t".into(),
+            app_id: "app_1".into(),
+            uid: None,
+            url: "http://127.0.0.1/".into(),
+            description: String::new(),
+            event_types: None,
+            channels: None,
+            throttle_rate: None,
+            disabled: false,
+            headers: headers.into(),
+            metadata: "{}".into(),
+            retry_schedule: None,
+            failing_since: None,
+            last_success_at: None,
+            consecutive_failures: 0,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}

@@ -29,7 +29,6 @@
 //! The accept's insert needs none: it reads no table (its conflict check probes an
 //! index by itself).
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
     DbErr, RuntimeErr, Value,
     sqlx::{Postgres, postgres::PgArguments, query::Query},
@@ -78,56 +77,49 @@ pub(super) fn bind<const N: usize>(
         .iter()
         .zip(by_column)
         .fold(query, |query, ((name, ty), values)| {
-            let wrong = |v: &Value| -> ! { panic!("column {name} ({ty}) given {v:?}") };
+            let column = Column { name, ty, values };
             match *ty {
-                "text" => query.bind(
-                    values
-                        .into_iter()
-                        .map(|v| match v {
-                            Value::String(s) => s,
-                            other => wrong(&other),
-                        })
-                        .collect::<Vec<Option<String>>>(),
-                ),
-                "int2" => query.bind(
-                    values
-                        .into_iter()
-                        .map(|v| match v {
-                            Value::SmallInt(i) => i,
-                            other => wrong(&other),
-                        })
-                        .collect::<Vec<Option<i16>>>(),
-                ),
-                "int4" => query.bind(
-                    values
-                        .into_iter()
-                        .map(|v| match v {
-                            Value::Int(i) => i,
-                            other => wrong(&other),
-                        })
-                        .collect::<Vec<Option<i32>>>(),
-                ),
-                "int8" => query.bind(
-                    values
-                        .into_iter()
-                        .map(|v| match v {
-                            Value::BigInt(i) => i,
-                            other => wrong(&other),
-                        })
-                        .collect::<Vec<Option<i64>>>(),
-                ),
-                "timestamptz" => query.bind(
-                    values
-                        .into_iter()
-                        .map(|v| match v {
-                            Value::ChronoDateTimeUtc(t) => t,
-                            other => wrong(&other),
-                        })
-                        .collect::<Vec<Option<DateTime<Utc>>>>(),
-                ),
+                "text" => query.bind(column.typed(|v| match v {
+                    Value::String(s) => Ok(s),
+                    other => Err(other),
+                })),
+                "int2" => query.bind(column.typed(|v| match v {
+                    Value::SmallInt(i) => Ok(i),
+                    other => Err(other),
+                })),
+                "int4" => query.bind(column.typed(|v| match v {
+                    Value::Int(i) => Ok(i),
+                    other => Err(other),
+                })),
+                "int8" => query.bind(column.typed(|v| match v {
+                    Value::BigInt(i) => Ok(i),
+                    other => Err(other),
+                })),
+                "timestamptz" => query.bind(column.typed(|v| match v {
+                    Value::ChronoDateTimeUtc(t) => Ok(t),
+                    other => Err(other),
+                })),
                 other => panic!("column {name}: no array binding for SQL type {other}"),
             }
         })
+}
+
+/// One column's values, on their way to a typed array.
+struct Column<'a> {
+    name: &'a str,
+    ty: &'a str,
+    values: Vec<Value>,
+}
+
+impl Column<'_> {
+    /// The values as `T`s (`None`: NULL), `pick` giving back any of another type.
+    fn typed<T>(self, pick: impl Fn(Value) -> Result<Option<T>, Value>) -> Vec<Option<T>> {
+        let Self { name, ty, values } = self;
+        values
+            .into_iter()
+            .map(|v| pick(v).unwrap_or_else(|v| panic!("column {name} ({ty}) given {v:?}")))
+            .collect()
+    }
 }
 
 /// A `sqlx` error as the `DbErr` the store's callers handle.

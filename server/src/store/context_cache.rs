@@ -150,26 +150,7 @@ mod tests {
 
     fn context(secret_expires: Option<DateTime<Utc>>) -> Arc<EndpointContext> {
         let now = Utc::now();
-        let endpoint = endpoint::Model {
-            id: "ep_1".into(),
-            tenant_id: "t".into(),
-            app_id: "app_1".into(),
-            uid: None,
-            url: "http://127.0.0.1/".into(),
-            description: String::new(),
-            event_types: None,
-            channels: None,
-            throttle_rate: None,
-            disabled: false,
-            headers: "{}".into(),
-            metadata: "{}".into(),
-            retry_schedule: None,
-            failing_since: None,
-            last_success_at: None,
-            consecutive_failures: 0,
-            created_at: now,
-            updated_at: now,
-        };
+        let endpoint = endpoint::Model::fixture("{}");
         let secret = endpoint_secret::Model {
             id: "sec_1".into(),
             tenant_id: "t".into(),
