@@ -27,8 +27,8 @@ use tokio::sync::{Notify, Semaphore};
 use crate::{
     config::Settings,
     crypto::MainKey,
-    metrics::{AttemptOutcome, Metrics},
-    store::{AttemptRecord, ClaimedDelivery, DeliveryContext, NextStep, Store},
+    metrics::Metrics,
+    store::{AttemptRecord, ClaimedDelivery, Store},
 };
 pub use hand_off::{HandOff, Reservation};
 pub use handle::EngineHandle;
@@ -376,46 +376,6 @@ impl Engine {
         };
         self.metrics.attempt_duration.observe(outcome.duration);
         Ok(Some(self.conclude(job, context, outcome)))
-    }
-
-    /// Judges an attempt's outcome and counts it: what to record, with the
-    /// delivery's next state.
-    fn conclude(
-        &self,
-        job: &ClaimedDelivery,
-        context: &DeliveryContext,
-        outcome: SendOutcome,
-    ) -> AttemptRecord {
-        let record = self.judge(job, &context.endpoint, outcome);
-        self.metrics.attempt(match record.next {
-            NextStep::Done => AttemptOutcome::Delivered,
-            NextStep::RetryAt(_) => AttemptOutcome::Retrying,
-            NextStep::GiveUp => AttemptOutcome::Failed,
-        });
-        if record.succeeded {
-            let latency = (Utc::now() - context.message.created_at)
-                .to_std()
-                .unwrap_or_default();
-            self.metrics.delivery_latency.observe(latency);
-        }
-        // Every attempt is in the delivery log (the database); the process log says
-        // what someone may have to act on. A line per success was a formatted write
-        // per delivery — 17,000 lines a second under fan-out — for nothing the
-        // delivery log does not show; successes are there at debug level.
-        if record.succeeded {
-            tracing::debug!(
-                delivery = %job.id, endpoint = %context.endpoint.id,
-                attempt = job.attempt_count + 1, status = record.response_status_code,
-                "attempt succeeded"
-            );
-        } else {
-            tracing::info!(
-                delivery = %job.id, endpoint = %context.endpoint.id,
-                attempt = job.attempt_count + 1, status = record.response_status_code,
-                "attempt failed"
-            );
-        }
-        record
     }
 }
 

@@ -7,10 +7,51 @@ use serde_json::json;
 use super::{Engine, SendOutcome, schedule};
 use crate::{
     entities::endpoint,
-    store::{AttemptRecord, ClaimedDelivery, NextStep, StateChangeRecord},
+    metrics::AttemptOutcome,
+    store::{AttemptRecord, ClaimedDelivery, DeliveryContext, NextStep, StateChangeRecord},
 };
 
 impl Engine {
+    /// Judges an attempt's outcome and counts it: what to record, with the
+    /// delivery's next state.
+    pub(super) fn conclude(
+        &self,
+        job: &ClaimedDelivery,
+        context: &DeliveryContext,
+        outcome: SendOutcome,
+    ) -> AttemptRecord {
+        let record = self.judge(job, &context.endpoint, outcome);
+        self.metrics.attempt(match record.next {
+            NextStep::Done => AttemptOutcome::Delivered,
+            NextStep::RetryAt(_) => AttemptOutcome::Retrying,
+            NextStep::GiveUp => AttemptOutcome::Failed,
+        });
+        if record.succeeded {
+            let latency = (Utc::now() - context.message.created_at)
+                .to_std()
+                .unwrap_or_default();
+            self.metrics.delivery_latency.observe(latency);
+        }
+        // Every attempt is in the delivery log (the database); the process log says
+        // what someone may have to act on. A line per success was a formatted write
+        // per delivery — 17,000 lines a second under fan-out — for nothing the
+        // delivery log does not show; successes are there at debug level.
+        if record.succeeded {
+            tracing::debug!(
+                delivery = %job.id, endpoint = %context.endpoint.id,
+                attempt = job.attempt_count + 1, status = record.response_status_code,
+                "attempt succeeded"
+            );
+        } else {
+            tracing::info!(
+                delivery = %job.id, endpoint = %context.endpoint.id,
+                attempt = job.attempt_count + 1, status = record.response_status_code,
+                "attempt failed"
+            );
+        }
+        record
+    }
+
     /// The outcome policy (SPEC §5): 2xx success; 410 disables the endpoint; anything
     /// else is retried on the schedule (honouring Retry-After on 429/503) until it runs
     /// out; manual attempts are tried once.
