@@ -388,9 +388,9 @@ async fn permit(semaphore: &Arc<Semaphore>) -> tokio::sync::OwnedSemaphorePermit
         .expect("semaphore is never closed")
 }
 
-/// reqwest is built without a TLS provider of its own (its default would compile
-/// aws-lc); ring is the one already in the binary (for PostgreSQL TLS). Every process
-/// that builds a reqwest client calls this first; calling it again is harmless.
+/// rustls's process-wide crypto provider: ring, the one already in the binary (for
+/// PostgreSQL TLS), so nothing compiles aws-lc. Every process that builds the delivery
+/// client calls this first; calling it again is harmless.
 pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -5,7 +5,7 @@
 //! constants: each attempt parses only the endpoint's own header names.
 
 use chrono::Utc;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
 use super::signature;
 use crate::{

@@ -1,10 +1,11 @@
 //! The SSRF guard: deliveries may not reach loopback, private, link-local, shared,
 //! multicast, unspecified or cloud-metadata addresses, unless the address is in
 //! `HOOKRELAY_ALLOW_PRIVATE_CIDRS`. Checked on the addresses DNS returns, at every
-//! attempt (a resolver for reqwest), and on IP literals before sending.
+//! attempt (the HTTP client's resolver), and on IP literals before sending.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use hyper_util::client::legacy::connect::dns::Name;
 use ipnet::IpNet;
 
 /// Why an address is refused, or `None` when it may be reached.
@@ -55,20 +56,34 @@ fn refusal_v6(ip: Ipv6Addr) -> Option<&'static str> {
     }
 }
 
-/// reqwest resolver that drops refused addresses; none left → the attempt fails with
-/// the reason.
+/// The HTTP client's resolver: drops refused addresses; none left → the attempt fails
+/// with the reason.
 #[derive(Clone)]
 pub struct GuardedResolver {
     pub allowed: std::sync::Arc<Vec<IpNet>>,
 }
 
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+type Resolving = std::pin::Pin<
+    Box<dyn std::future::Future<Output = std::io::Result<std::vec::IntoIter<SocketAddr>>> + Send>,
+>;
+
+impl tower_service::Service<Name> for GuardedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = std::io::Error;
+    type Future = Resolving;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Resolving {
         let allowed = self.allowed.clone();
         Box::pin(async move {
-            let host = name.as_str().to_string();
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let host = name.as_str();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
             let mut reasons = Vec::new();
             let ok: Vec<SocketAddr> = addrs
                 .into_iter()
@@ -84,9 +99,11 @@ impl reqwest::dns::Resolve for GuardedResolver {
                 // Tenants see that the destination is not allowed, not what the name
                 // resolves to inside our network; operators get the detail in the log.
                 tracing::info!(host = %host, refused = %reasons.join(", "), "delivery refused by the SSRF guard");
-                return Err("refused by the SSRF guard: the destination is not allowed".into());
+                return Err(std::io::Error::other(
+                    "refused by the SSRF guard: the destination is not allowed",
+                ));
             }
-            Ok(Box::new(ok.into_iter()) as reqwest::dns::Addrs)
+            Ok(ok.into_iter())
         })
     }
 }

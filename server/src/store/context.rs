@@ -41,7 +41,7 @@ pub struct DeliveryContext {
     pub secrets: Arc<SigningSecrets>,
     /// The endpoint's URL, parsed once per read rather than per attempt (or why it
     /// does not parse: the API checks it, so only a row written otherwise).
-    pub url: Arc<Result<url::Url, String>>,
+    pub url: Arc<Result<http::Uri, String>>,
 }
 
 /// `(tenant_id, id)` of a message or an endpoint.
@@ -235,7 +235,7 @@ pub(super) struct EndpointContext {
     pub(super) endpoint: Arc<endpoint::Model>,
     pub(super) svix_headers: bool,
     pub(super) secrets: Arc<SigningSecrets>,
-    pub(super) url: Arc<Result<url::Url, String>>,
+    pub(super) url: Arc<Result<http::Uri, String>>,
 }
 
 /// The endpoints of `keys` with their tenant's setting and their secrets, in one
@@ -292,8 +292,11 @@ async fn endpoints_by_key(
 }
 
 /// An endpoint URL as a request takes it, or why it cannot be sent to.
-pub(super) fn parse_url(text: &str) -> Result<url::Url, String> {
-    url::Url::parse(text).map_err(|e| format!("request failed: invalid URL: {e}"))
+/// (`url` parses it as before, normalising it; hyper takes the normalised text.)
+pub(super) fn parse_url(text: &str) -> Result<http::Uri, String> {
+    let invalid = |e: &dyn std::fmt::Display| format!("request failed: invalid URL: {e}");
+    let url = url::Url::parse(text).map_err(|e| invalid(&e))?;
+    http::Uri::try_from(url.as_str()).map_err(|e| invalid(&e))
 }
 
 fn statement(db: &DatabaseConnection, sql: String, values: Vec<Value>) -> Statement {
