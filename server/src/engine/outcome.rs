@@ -64,11 +64,6 @@ impl Engine {
         let status = outcome.status.unwrap_or(0);
         let succeeded = (200..300).contains(&status);
         let gone = status == 410;
-        let schedule = match &ep.retry_schedule {
-            Some(text) => crate::config::parse_duration_list(text)
-                .unwrap_or_else(|_| self.settings.retry_schedule.clone()),
-            None => self.settings.retry_schedule.clone(),
-        };
         let retry_after = if matches!(status, 429 | 503) {
             outcome.retry_after
         } else {
@@ -79,6 +74,12 @@ impl Engine {
         } else if gone || job.trigger == crate::domain::Trigger::Manual as i16 {
             NextStep::GiveUp
         } else {
+            // Read only for a retry (a success needs no schedule).
+            let schedule = match &ep.retry_schedule {
+                Some(text) => crate::config::parse_duration_list(text)
+                    .unwrap_or_else(|_| self.settings.retry_schedule.clone()),
+                None => self.settings.retry_schedule.clone(),
+            };
             match schedule::next_delay(&schedule, job.attempt_count as usize, retry_after) {
                 Some(delay) => NextStep::RetryAt(
                     Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
@@ -102,16 +103,9 @@ impl Engine {
         } else {
             None
         };
-        let last = json!({"statusCode": status, "error": error, "url": ep.url});
         let scheduled = job.trigger == crate::domain::Trigger::Scheduled as i16;
-        let mut state_changes = Vec::new();
-        if !succeeded && !gone && scheduled && matches!(next, NextStep::GiveUp) {
-            state_changes.push(StateChangeRecord {
-                kind: "message.exhausted",
-                detail: json!({"attempts": job.attempt_count + 1, "last": last}),
-            });
-        }
-        AttemptRecord {
+        let exhausted = !succeeded && !gone && scheduled && matches!(next, NextStep::GiveUp);
+        let mut record = AttemptRecord {
             url: ep.url.clone(),
             succeeded,
             response_status_code: status as i32,
@@ -120,8 +114,14 @@ impl Engine {
             duration_ms: outcome.duration.as_millis() as i64,
             next,
             disable_reason,
-            last,
-            state_changes,
+            state_changes: Vec::new(),
+        };
+        if exhausted {
+            record.state_changes.push(StateChangeRecord {
+                kind: "message.exhausted",
+                detail: json!({"attempts": job.attempt_count + 1, "last": record.last()}),
+            });
         }
+        record
     }
 }

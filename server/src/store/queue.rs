@@ -43,11 +43,21 @@ pub struct AttemptRecord {
     pub next: NextStep,
     /// Disable the endpoint, and why (410 Gone, or failing for longer than allowed).
     pub disable_reason: Option<&'static str>,
-    /// The attempt's outcome for alert details: status code, error, URL.
-    pub last: serde_json::Value,
     /// State changes of this delivery (`message.exhausted`); the endpoint's own
     /// (failing, recovered, disabled) are decided in `record_attempt`.
     pub state_changes: Vec<StateChangeRecord>,
+}
+
+impl AttemptRecord {
+    /// The attempt's outcome as alert details quote it: status code, error, URL.
+    /// Made when an alert is, not for every attempt.
+    pub fn last(&self) -> serde_json::Value {
+        serde_json::json!({
+            "statusCode": self.response_status_code,
+            "error": self.error,
+            "url": self.url,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -150,7 +150,7 @@ async fn commit(
         for i in (0..jobs.len()).filter(|i| owned.contains(i)) {
             let h = Healthy {
                 job: &jobs[i].job,
-                last: &jobs[i].record.last,
+                record: &jobs[i].record,
             };
             match healthy.last_mut() {
                 Some(prev) if prev.job.endpoint_id == h.job.endpoint_id => *prev = h,
@@ -176,7 +176,7 @@ async fn commit(
                 .count();
         if let Some(&last) = (start..end).rev().find(|i| owned.contains(i)).as_ref() {
             let job = &jobs[last];
-            let changes = mark_healthy(&txn, &job.job, &job.record.last, now).await?;
+            let changes = mark_healthy(&txn, &job.job, &job.record.last(), now).await?;
             insert_state_changes(&txn, &job.job, changes, now).await?;
         }
         for i in start..end {
@@ -304,6 +304,7 @@ async fn write_attempt(
     // The endpoint's health, and the alerts it causes, decided on the row itself
     // (locked by our update until commit), so concurrent attempts to one endpoint
     // report "failing", "recovered" and "disabled" exactly once.
+    let last = record.last();
     let mut changes = record.state_changes;
     let scoped = || {
         endpoint::Entity::update_many()
@@ -311,7 +312,7 @@ async fn write_attempt(
             .filter(endpoint::Column::Id.eq(job.endpoint_id.as_str()))
     };
     if record.succeeded {
-        changes.extend(mark_healthy(txn, job, &record.last, now).await?);
+        changes.extend(mark_healthy(txn, job, &last, now).await?);
     } else {
         scoped()
             .col_expr(
@@ -335,9 +336,9 @@ async fn write_attempt(
             .await?;
         if failures == Some(FAILING_THRESHOLD) {
             changes.push(StateChangeRecord {
-                    kind: "endpoint.failing",
-                    detail: serde_json::json!({"consecutiveFailures": FAILING_THRESHOLD, "last": record.last}),
-                });
+                kind: "endpoint.failing",
+                detail: serde_json::json!({"consecutiveFailures": FAILING_THRESHOLD, "last": last}),
+            });
         }
     }
     let mut disabled = false;
@@ -352,7 +353,7 @@ async fn write_attempt(
             disabled = true;
             changes.push(StateChangeRecord {
                 kind: "endpoint.disabled",
-                detail: serde_json::json!({"reason": reason, "last": record.last}),
+                detail: serde_json::json!({"reason": reason, "last": last}),
             });
         }
     }

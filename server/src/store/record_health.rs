@@ -16,14 +16,16 @@ use sea_orm::{
     QueryFilter, Statement, sea_query::Expr,
 };
 
-use super::{ClaimedDelivery, FAILING_THRESHOLD, StateChangeRecord, StoreError, pairs, param};
+use super::{
+    AttemptRecord, ClaimedDelivery, FAILING_THRESHOLD, StateChangeRecord, StoreError, pairs, param,
+};
 use crate::entities::endpoint;
 
 /// One endpoint that had a success in the batch: its last successful job and that
-/// attempt's outcome (for the "recovered" alert).
+/// attempt's record (the "recovered" alert quotes it).
 pub(super) struct Healthy<'a> {
     pub job: &'a ClaimedDelivery,
-    pub last: &'a serde_json::Value,
+    pub record: &'a AttemptRecord,
 }
 
 /// Marks the endpoints of `healthy` (sorted by endpoint id) healthy; returns the
@@ -76,7 +78,7 @@ pub(super) async fn mark_healthy_many<'a>(
                 h.job,
                 StateChangeRecord {
                     kind: "endpoint.recovered",
-                    detail: serde_json::json!({"last": h.last}),
+                    detail: serde_json::json!({"last": h.record.last()}),
                 },
             ));
         }

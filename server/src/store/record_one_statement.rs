@@ -24,16 +24,17 @@ use super::{
     quoted,
     record::Item,
 };
-use crate::domain::{DeliveryStatus, StateChangeId};
+use crate::domain::{AttemptId, DeliveryStatus, StateChangeId};
 
 /// Columns of the statement's rows, one per attempt, with their SQL types: its
 /// position in the batch (the last success of an endpoint speaks for it in an alert),
-/// the lease it must still hold, the alert it would write, then the attempt row.
-const COLUMNS: [(&str, &str); 19] = [
+/// the lease it must still hold, then the attempt row. The rare "recovered" alert is
+/// made in the statement from the attempt that speaks for it: its id shares the
+/// attempt id's ULID (one alert per attempt at most, so it is unique), its detail is
+/// that attempt's outcome — rather than an id and a JSON text made for every row.
+const COLUMNS: [(&str, &str); 17] = [
     ("n", "int4"),
     ("lease", "text"),
-    ("change_id", "text"),
-    ("change_detail", "text"),
     ("id", "text"),
     ("tenant_id", "text"),
     ("app_id", "text"),
@@ -78,7 +79,7 @@ static SQL: LazyLock<String> = LazyLock::new(plain_successes_sql);
 /// (arrays).
 pub fn plain_successes_sql() -> String {
     let names = array_rows::names(&COLUMNS);
-    let attempt_columns = quoted(names.split_at(4).1);
+    let attempt_columns = quoted(names.split_at(2).1);
     // `done` returns its rows' values, so the attempts and the endpoints' last
     // successes are read from it rather than joined back to it, and `stale` carries
     // the alert's values (on these connections a join of two CTEs is a nested loop).
@@ -96,7 +97,7 @@ pub fn plain_successes_sql() -> String {
          last AS (SELECT DISTINCT ON (tenant_id, endpoint_id) * FROM done \
              ORDER BY tenant_id, endpoint_id, n DESC), \
          stale AS (SELECT e.tenant_id, e.id, e.consecutive_failures, l.app_id, \
-                 l.message_id, l.change_id, l.change_detail \
+                 l.message_id, l.id AS attempt_id, l.response_status_code, l.error, l.url \
              FROM last l JOIN endpoint e ON e.id = l.endpoint_id \
              WHERE (e.tenant_id = l.tenant_id) IS TRUE \
              AND (e.consecutive_failures <> 0 OR e.failing_since IS NOT NULL \
@@ -107,26 +108,27 @@ pub fn plain_successes_sql() -> String {
              WHERE e.id = s.id AND (e.tenant_id = s.tenant_id) IS TRUE), \
          r AS (INSERT INTO state_change (id, tenant_id, app_id, endpoint_id, message_id, \
                  kind, detail, created_at, processed_at) \
-             SELECT change_id, tenant_id, app_id, id, message_id, \
-                 'endpoint.recovered', change_detail, $1, NULL \
+             SELECT '{change}' || substr(attempt_id, {ulid_from}), tenant_id, app_id, id, \
+                 message_id, 'endpoint.recovered', json_build_object('last', \
+                     json_build_object('statusCode', response_status_code, \
+                         'error', error, 'url', url))::text, $1, NULL \
              FROM stale WHERE consecutive_failures >= {FAILING_THRESHOLD}) \
          SELECT delivery_id AS id FROM done",
         recordset = array_rows::unnest(3, "v", &COLUMNS),
         success = DeliveryStatus::Success.as_i16(),
+        change = StateChangeId::PREFIX,
+        ulid_from = AttemptId::PREFIX.len() + 1,
     )
 }
 
-/// One attempt's values, in [`COLUMNS`] order. Every row carries the alert's id and
-/// detail: which row speaks for its endpoint is decided in the statement, among the
-/// rows whose lease still held (`done`), so it cannot be decided here.
-fn row(n: usize, item: &Item, now: DateTime<Utc>) -> [Value; 19] {
+/// One attempt's values, in [`COLUMNS`] order. Which row speaks for its endpoint in an
+/// alert is decided in the statement, among the rows whose lease still held (`done`),
+/// so each row carries what the alert is made of: its own attempt.
+fn row(n: usize, item: &Item, now: DateTime<Utc>) -> [Value; 17] {
     let attempt = super::record::attempt_row(&item.job, &item.record, now);
-    let detail = serde_json::json!({"last": item.record.last}).to_string();
     [
         (n as i32).into(),
         item.job.lease.clone().into(),
-        StateChangeId::generate().to_string().into(),
-        detail.into(),
         attempt.id.into(),
         attempt.tenant_id.into(),
         attempt.app_id.into(),

@@ -57,6 +57,13 @@ async fn failing_recovered_and_disabled_are_recorded(backend: Backend) {
     assert_eq!(changes[0].1, ep_id);
     assert_eq!(changes[0].2["consecutiveFailures"], 5);
     assert_eq!(changes[0].2["last"]["statusCode"], 500);
+    // The recovery quotes the success that ended the streak (on PostgreSQL the
+    // recording statement builds it from that attempt's row).
+    assert_eq!(changes[1].1, ep_id);
+    assert_eq!(changes[1].2["last"]["statusCode"], 204, "{changes:?}");
+    let url = changes[1].2["last"]["url"].as_str().unwrap_or_default();
+    assert!(url.starts_with(&receiver.url), "{changes:?}");
+    assert!(changes[1].2["last"]["error"].is_null(), "{changes:?}");
 
     // 410: disabled at once, and said so.
     receiver.script([Reply::status(410)]);

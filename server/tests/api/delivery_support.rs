@@ -136,7 +136,6 @@ pub fn success_record(url: &str, status: i32) -> hookrelay::store::AttemptRecord
         duration_ms: 1,
         next: hookrelay::store::NextStep::Done,
         disable_reason: None,
-        last: serde_json::json!({ "statusCode": status }),
         state_changes: Vec::new(),
     }
 }
