@@ -225,6 +225,35 @@ async fn a_slow_receiver_times_out() {
     );
 }
 
+/// The attempt timeout bounds the body as well as the head: a response whose body
+/// never ends is concluded at the timeout with its status and what came of its body.
+#[tokio::test]
+async fn a_body_that_never_ends_is_cut_at_the_timeout() {
+    let app = engine_app(
+        Backend::Sqlite,
+        &[
+            ("HOOKRELAY_ATTEMPT_TIMEOUT", "300ms"),
+            ("HOOKRELAY_RETRY_SCHEDULE", ""),
+        ],
+    )
+    .await;
+    let receiver = TestReceiver::start().await;
+    receiver.always(Reply {
+        stalls: true,
+        ..Reply::status(200)
+    });
+    let (key, app_id, ep_id) = setup(&app, "stall@example.com", &receiver.url).await;
+    send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
+    let list = attempts(&app, &key, &app_id, &ep_id, 1).await;
+    assert_eq!(list[0]["status"], 0, "a 200 is a success: {list:?}");
+    assert_eq!(list[0]["responseStatusCode"], 200);
+    assert_eq!(list[0]["response"], "partial", "{list:?}");
+    assert!(
+        list[0]["responseDurationMs"].as_i64().unwrap() < 3_000,
+        "{list:?}"
+    );
+}
+
 #[tokio::test]
 async fn the_ssrf_guard_refuses_loopback_unless_allowed() {
     let app = engine_app(

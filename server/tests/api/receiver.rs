@@ -35,6 +35,8 @@ pub struct Reply {
     pub delay: Duration,
     /// The body to answer with (default: "receiver says hi").
     pub body: Option<Vec<u8>>,
+    /// Sends the head and the body's first bytes, then nothing: the body never ends.
+    pub stalls: bool,
 }
 
 impl Reply {
@@ -49,6 +51,7 @@ impl Reply {
             headers: Vec::new(),
             delay,
             body: None,
+            stalls: false,
         }
     }
 
@@ -162,6 +165,11 @@ async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
     // starts), which hid the engine's connection reuse from tests.
     if matches!(reply.status, 204 | 304) {
         response.finish()
+    } else if reply.stalls {
+        let first = futures::stream::once(async {
+            Ok::<_, actix_web::Error>(actix_web::web::Bytes::from_static(b"partial"))
+        });
+        response.streaming(futures::StreamExt::chain(first, futures::stream::pending()))
     } else {
         match reply.body {
             Some(body) => response.body(body),
