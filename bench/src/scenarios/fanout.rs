@@ -49,12 +49,14 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         // The accepts are part of the run: a message's 100 deliveries cannot start
         // before its accept committed them.
         println!(
-            "  run {}: {expected} deliveries at {per_second:.0}/s, e2e p99 {:.1} ms; \
-             accepts at {:.0} msg/s, accept p99 {:.1} ms; {opened} connections opened",
+            "  run {}: {expected} deliveries at {per_second:.0}/s, e2e p99 {:.1} max {:.1} ms; \
+             accepts at {:.0} msg/s, accept p99 {:.1} max {:.1} ms; {opened} connections opened",
             run + 1,
             l.p99 as f64 / 1e3,
+            l.max as f64 / 1e3,
             sent.per_second(),
             sent.latency.p99 as f64 / 1e3,
+            sent.latency.max as f64 / 1e3,
         );
         rate.push(per_second);
         p99.push(l.p99 as f64 / 1e3);
