@@ -33,6 +33,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         let connections_before = rx.arrivals.connections();
         let clock = CpuClock::now();
         let own = ProcessClock::now(pid);
+        let queued_before = started_via_queue(managed.as_ref(), api).await;
         let sent = load::closed_loop(4, Duration::from_secs(300), messages, make.clone()).await;
         if sent.ok != messages {
             anyhow::bail!("fanout: sending failed: {:?}", sent.first_error);
@@ -43,6 +44,14 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         own_cpu.extend(ProcessClock::micros_per(own, expected));
         let (lat, first, last) = rx.arrivals.take();
         let opened = rx.arrivals.connections() - connections_before;
+        // Deliveries that went through the queue (released by the hand-off, claimed
+        // again) instead of starting at their accept: what a stall would show.
+        let queued = started_via_queue(managed.as_ref(), api)
+            .await
+            .zip(queued_before)
+            .map_or(String::new(), |(after, before)| {
+                format!("; {} via the queue", after - before)
+            });
         let span = last.unwrap().duration_since(first.unwrap()).as_secs_f64();
         let per_second = expected as f64 / span.max(1e-3);
         let l = crate::stats::Latency::of(lat);
@@ -50,7 +59,7 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
         // before its accept committed them.
         println!(
             "  run {}: {expected} deliveries at {per_second:.0}/s, e2e p99 {:.1} max {:.1} ms; \
-             accepts at {:.0} msg/s, accept p99 {:.1} max {:.1} ms; {opened} connections opened",
+             accepts at {:.0} msg/s, accept p99 {:.1} max {:.1} ms; {opened} connections opened{queued}",
             run + 1,
             l.p99 as f64 / 1e3,
             l.max as f64 / 1e3,
@@ -82,4 +91,20 @@ pub async fn run(opts: &Opts, rx: &Receiver, target: &Target) -> anyhow::Result<
             .push(Figure::new("fanout", &label, "… of which hookrelay's own", "µs").runs(own_cpu));
     }
     Ok(figures)
+}
+
+/// hookrelay's count of deliveries its engine claimed from the queue (`/metrics`), for
+/// a hookrelay this harness started.
+async fn started_via_queue(
+    managed: Option<&crate::target::Managed>,
+    api: &crate::api::Api,
+) -> Option<u64> {
+    let url = format!("{}/metrics", managed?.url);
+    let text = api.client.get(url).send().await.ok()?.text().await.ok()?;
+    text.lines()
+        .find(|l| l.contains("via=\"queue\"") && !l.starts_with('#'))?
+        .rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
 }

@@ -32,7 +32,7 @@ use crate::{
 };
 pub use hand_off::{HandOff, Reservation};
 pub use handle::EngineHandle;
-pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender};
+pub use sender::{MAX_RESPONSE_BODY, SendOutcome, Sender, install_tls_provider};
 
 /// Requests in flight at once in one process (`HOOKRELAY_MAX_IN_FLIGHT`'s default):
 /// enough that sixty-four hanging endpoints (each at its cap) still leave room for
@@ -314,9 +314,17 @@ impl Engine {
         drop(seat);
     }
 
+    /// Hands `jobs` back to the queue, due now, and wakes the claim loop for their
+    /// endpoints: nothing else would (a late hand-off, BENCHMARKS.md "cold-run stall").
     async fn release(&self, jobs: Vec<ClaimedDelivery>) {
-        if let Err(e) = self.store.release_deliveries(&jobs).await {
-            tracing::warn!(error = %e, count = jobs.len(), "could not hand deliveries back; their leases will expire");
+        match self.store.release_deliveries(&jobs).await {
+            Ok(()) if jobs.is_empty() => {}
+            Ok(()) => self
+                .wake
+                .endpoints(jobs.iter().map(|j| j.endpoint_id.as_str())),
+            Err(e) => {
+                tracing::warn!(error = %e, count = jobs.len(), "could not hand deliveries back; their leases will expire");
+            }
         }
     }
 
@@ -386,11 +394,4 @@ async fn permit(semaphore: &Arc<Semaphore>) -> tokio::sync::OwnedSemaphorePermit
         .acquire_owned()
         .await
         .expect("semaphore is never closed")
-}
-
-/// rustls's process-wide crypto provider: ring, the one already in the binary (for
-/// PostgreSQL TLS), so nothing compiles aws-lc. Every process that builds the delivery
-/// client calls this first; calling it again is harmless.
-pub fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -72,7 +72,7 @@ impl Sender {
         http.set_nodelay(true);
         http.set_connect_timeout(Some(timeout.min(Duration::from_secs(10))));
         // The platform's trust store, as reqwest used it; the crypto provider is the
-        // one `install_tls_provider` installed (ring).
+        // one [`install_tls_provider`] installed (ring).
         let tls = rustls::ClientConfig::with_platform_verifier()
             .expect("a rustls provider installed and a readable trust store");
         let https = HttpsConnectorBuilder::new()
@@ -184,4 +184,11 @@ fn describe(e: &hyper_util::client::legacy::Error) -> String {
         source = inner.source();
     }
     text
+}
+
+/// rustls's process-wide crypto provider: ring, the one already in the binary (for
+/// PostgreSQL TLS), so nothing compiles aws-lc. Every process that builds the delivery
+/// client calls this first; calling it again is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
