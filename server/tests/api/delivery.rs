@@ -202,8 +202,8 @@ engine_test!(redirects_are_not_followed, |app: TestApp| async move {
     );
 });
 
-#[tokio::test]
-async fn a_slow_receiver_times_out() {
+/// An engine with a 300 ms attempt timeout and no retries, and a receiver.
+async fn timeout_app() -> (TestApp, TestReceiver) {
     let app = engine_app(
         Backend::Sqlite,
         &[
@@ -212,7 +212,12 @@ async fn a_slow_receiver_times_out() {
         ],
     )
     .await;
-    let receiver = TestReceiver::start().await;
+    (app, TestReceiver::start().await)
+}
+
+#[tokio::test]
+async fn a_slow_receiver_times_out() {
+    let (app, receiver) = timeout_app().await;
     receiver.always(Reply::delayed(200, Duration::from_secs(3)));
     let (key, app_id, ep_id) = setup(&app, "slow@example.com", &receiver.url).await;
     send(&app, &key, &app_id, r#"{"eventType":"a.b","payload":{}}"#).await;
@@ -229,15 +234,7 @@ async fn a_slow_receiver_times_out() {
 /// never ends is concluded at the timeout with its status and what came of its body.
 #[tokio::test]
 async fn a_body_that_never_ends_is_cut_at_the_timeout() {
-    let app = engine_app(
-        Backend::Sqlite,
-        &[
-            ("HOOKRELAY_ATTEMPT_TIMEOUT", "300ms"),
-            ("HOOKRELAY_RETRY_SCHEDULE", ""),
-        ],
-    )
-    .await;
-    let receiver = TestReceiver::start().await;
+    let (app, receiver) = timeout_app().await;
     receiver.always(Reply {
         stalls: true,
         ..Reply::status(200)
