@@ -20,6 +20,7 @@ mod delivery_hand_off;
 mod delivery_outbox;
 mod delivery_settings;
 mod delivery_support;
+mod delivery_timeouts;
 mod delivery_workers;
 mod docs;
 mod endpoint_hourly;
