@@ -17,7 +17,23 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::StoreError;
 
-type Reply<R> = oneshot::Sender<Result<R, String>>;
+/// Where an item's result goes: a caller waiting for it, or a function run with it
+/// once its transaction is over (a caller that does not wait: no task of its own).
+enum Reply<R> {
+    Wait(oneshot::Sender<Result<R, String>>),
+    Then(Box<dyn FnOnce(Result<R, String>) + Send>),
+}
+
+impl<R> Reply<R> {
+    fn send(self, result: Result<R, String>) {
+        match self {
+            Reply::Wait(caller) => {
+                let _ = caller.send(result);
+            }
+            Reply::Then(then) => then(result),
+        }
+    }
+}
 
 /// A batcher's inbox; cheap to clone.
 pub struct Batcher<J, R> {
@@ -64,12 +80,30 @@ impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
         let (reply, answer) = oneshot::channel();
         let what = self.what;
         let stopped = || StoreError::Db(DbErr::Custom(format!("the {what} stopped")));
-        self.tx.send((job, reply)).map_err(|_| stopped())?;
+        self.tx
+            .send((job, Reply::Wait(reply)))
+            .map_err(|_| stopped())?;
         answer
             .await
             .map_err(|_| stopped())?
-            .map_err(|e| StoreError::Db(DbErr::Custom(format!("the {what} failed: {e}"))))
+            .map_err(|e| failed(what, e))
     }
+
+    /// Hands `job` to the next batch without waiting: `then` gets its result once its
+    /// transaction is over (on the batcher's task: keep it short).
+    pub fn submit_then(&self, job: J, then: impl FnOnce(Result<R, StoreError>) + Send + 'static) {
+        let what = self.what;
+        let reply = Reply::Then(Box::new(move |result: Result<R, String>| {
+            then(result.map_err(|e| failed(what, e)));
+        }));
+        if let Err(mpsc::error::SendError((_, reply))) = self.tx.send((job, reply)) {
+            reply.send(Err("stopped".into()));
+        }
+    }
+}
+
+fn failed(what: &str, e: String) -> StoreError {
+    StoreError::Db(DbErr::Custom(format!("the {what} failed: {e}")))
 }
 
 async fn run<J, R, F, Fut>(
@@ -102,13 +136,13 @@ async fn run<J, R, F, Fut>(
             match done.await {
                 Ok(results) => {
                     for (reply, result) in replies.into_iter().zip(results) {
-                        let _ = reply.send(Ok(result));
+                        reply.send(Ok(result));
                     }
                 }
                 Err(e) => {
                     let e = e.to_string();
                     for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
+                        reply.send(Err(e.clone()));
                     }
                 }
             }

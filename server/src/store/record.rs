@@ -89,14 +89,6 @@ impl AttemptRecorder {
         );
         Self { batcher }
     }
-
-    async fn write(
-        &self,
-        job: ClaimedDelivery,
-        record: AttemptRecord,
-    ) -> Result<Written, StoreError> {
-        self.batcher.submit(Item { job, record }).await
-    }
 }
 
 impl Store {
@@ -108,13 +100,45 @@ impl Store {
         job: &ClaimedDelivery,
         record: AttemptRecord,
     ) -> Result<(), StoreError> {
-        let written = self.recorder.write(job.clone(), record).await?;
-        if written.disabled {
-            // Fan-out reads `disabled`: new messages must stop going to it at once.
-            let key = crate::cache::keys::fanout(job.tenant_id.as_str(), &job.app_id);
-            self.cache.invalidate(&[key]).await;
-        }
-        Ok(())
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.record_attempt_then(job.clone(), record, move |written| {
+            let _ = done.send(written);
+        });
+        result.await.map_err(|_| {
+            StoreError::Db(sea_orm::DbErr::Custom(
+                "the attempt recorder stopped".into(),
+            ))
+        })?
+    }
+
+    /// [`record_attempt`](Self::record_attempt) without waiting: `done` runs once the
+    /// attempt's transaction is over. The engine records every attempt this way, so a
+    /// recording costs no task of its own.
+    pub fn record_attempt_then(
+        &self,
+        job: ClaimedDelivery,
+        record: AttemptRecord,
+        done: impl FnOnce(Result<(), StoreError>) + Send + 'static,
+    ) {
+        let (cache, tenant_id, app_id) = (
+            self.cache.clone(),
+            job.tenant_id.to_string(),
+            job.app_id.clone(),
+        );
+        self.recorder
+            .batcher
+            .submit_then(Item { job, record }, move |written| match written {
+                Ok(written) if written.disabled => {
+                    // Fan-out reads `disabled`: new messages must stop going to it at
+                    // once. Rare (an endpoint is disabled), so a task of its own.
+                    tokio::spawn(async move {
+                        let key = crate::cache::keys::fanout(&tenant_id, &app_id);
+                        cache.invalidate(&[key]).await;
+                        done(Ok(()));
+                    });
+                }
+                written => done(written.map(|_| ())),
+            });
     }
 }
 
