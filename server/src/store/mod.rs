@@ -31,6 +31,7 @@ mod queue;
 mod queue_depth;
 mod record;
 mod record_health;
+mod record_one_by_one;
 mod record_one_statement;
 mod retention;
 mod sessions;
