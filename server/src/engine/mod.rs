@@ -10,6 +10,7 @@ mod hand_off;
 mod handle;
 mod isolation;
 mod outcome;
+mod pace;
 mod request;
 pub mod retention;
 mod schedule;

@@ -19,21 +19,45 @@ use std::{
 };
 
 use super::isolation::{EndpointSlot, Isolation};
+use super::pace::{PACE_FORGOTTEN, Pace};
 use crate::store::ClaimedDelivery;
 
-/// An endpoint at its cap is claimed for again once fewer than this many of its
-/// deliveries wait: enough to keep a fast endpoint busy while the claim (several
-/// statements) is made.
-const REFILL_BELOW: usize = 128;
+/// An endpoint at its cap is claimed for again once fewer than its line's depth
+/// wait, and a hand-off lines up new deliveries behind it until the line is that
+/// deep. The depth is at least this, and for a fast endpoint what it finishes in
+/// `pace::LINE_LASTS` (up to `pace::MAX_DEPTH`): the line must outlast the next claim, made
+/// one at a time (~40 ms for a few hundred rows draining a backlog), or the endpoint
+/// waits for it — a third of a one-endpoint drain was idle at a fixed 128, and 512
+/// drained 9 % faster (BENCHMARKS.md, "The drain: not the cap, nor the line"). A slow
+/// or hanging endpoint keeps this floor: what its line holds in memory, and hands
+/// back every [`START_WITHIN`], stays small.
+pub(super) const REFILL_BELOW: usize = 128;
 
 /// How long after its claim a waiting delivery may still start.
 pub const START_WITHIN: Duration = Duration::from_secs(5);
 
 type Queues = HashMap<String, VecDeque<(Instant, ClaimedDelivery)>>;
 
+/// The lines, and the pace of the endpoints that finished deliveries lately.
+#[derive(Default)]
+struct Lines {
+    queues: Queues,
+    paces: HashMap<String, Pace>,
+    /// When `paces` was last rid of forgotten endpoints.
+    swept: Option<Instant>,
+}
+
+impl Lines {
+    fn depth(&self, endpoint_id: &str) -> usize {
+        self.paces
+            .get(endpoint_id)
+            .map_or(REFILL_BELOW, |pace| pace.depth)
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Waiting {
-    queues: Arc<Mutex<Queues>>,
+    lines: Arc<Mutex<Lines>>,
 }
 
 /// What to do with a claimed delivery.
@@ -53,22 +77,23 @@ pub struct Next {
     pub job: Option<ClaimedDelivery>,
     /// Deliveries that waited too long: to be handed back to the queue.
     pub stale: Vec<ClaimedDelivery>,
-    /// The line went below [`REFILL_BELOW`]: the claim may fill it again (one wake-up
-    /// per refill, not one per delivery).
+    /// The line went below its depth: the claim may fill it again (one wake-up per
+    /// refill, not one per delivery).
     pub refill: bool,
 }
 
 impl Waiting {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queues> {
-        self.queues.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lines> {
+        self.lines.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn admit(&self, isolation: &Isolation, job: ClaimedDelivery) -> Admit {
-        let mut queues = self.lock();
+        let mut lines = self.lock();
         match isolation.enter(&job.endpoint_id) {
             Some(slot) => Admit::Run(job, slot),
             None => {
-                queues
+                lines
+                    .queues
                     .entry(job.endpoint_id.clone())
                     .or_default()
                     .push_back((Instant::now(), job));
@@ -90,11 +115,12 @@ impl Waiting {
         stopping: &AtomicBool,
         job: ClaimedDelivery,
     ) -> Option<ClaimedDelivery> {
-        let mut queues = self.lock();
+        let mut lines = self.lock();
         if stopping.load(Ordering::SeqCst) || !isolation.is_running(&job.endpoint_id) {
             return Some(job);
         }
-        queues
+        lines
+            .queues
             .entry(job.endpoint_id.clone())
             .or_default()
             .push_back((Instant::now(), job));
@@ -111,7 +137,18 @@ impl Waiting {
         isolation: &Isolation,
         at_most: usize,
     ) -> (Vec<(ClaimedDelivery, EndpointSlot)>, Vec<ClaimedDelivery>) {
-        let mut queues = self.lock();
+        let mut lines = self.lock();
+        let now = Instant::now();
+        if lines
+            .swept
+            .is_none_or(|at| now.duration_since(at) >= PACE_FORGOTTEN)
+        {
+            lines.swept = Some(now);
+            lines
+                .paces
+                .retain(|_, pace| now.duration_since(pace.since) < PACE_FORGOTTEN);
+        }
+        let queues = &mut lines.queues;
         let (mut run, mut stale) = (Vec::new(), Vec::new());
         for (endpoint, queue) in queues.iter_mut() {
             while run.len() < at_most && !queue.is_empty() {
@@ -136,8 +173,19 @@ impl Waiting {
     /// The next delivery for `slot`'s endpoint; without one the slot is given back
     /// (under the lock, see the module comment).
     pub fn next(&self, slot: EndpointSlot) -> (Next, Option<EndpointSlot>) {
-        let mut queues = self.lock();
+        let mut lines = self.lock();
         let endpoint = slot.endpoint_id().to_string();
+        let now = Instant::now();
+        match lines.paces.get_mut(&endpoint) {
+            Some(pace) => pace.finished(now),
+            None => {
+                let mut pace = Pace::new(now);
+                pace.finished(now);
+                lines.paces.insert(endpoint.clone(), pace);
+            }
+        }
+        let depth = lines.depth(&endpoint);
+        let queues = &mut lines.queues;
         let mut stale = Vec::new();
         let mut job = None;
         let mut refill = false;
@@ -150,7 +198,7 @@ impl Waiting {
                 }
                 stale.push(waiting);
             }
-            refill = before >= REFILL_BELOW && queue.len() < REFILL_BELOW;
+            refill = before >= depth && queue.len() < depth;
             if queue.is_empty() {
                 queues.remove(&endpoint);
             }
@@ -165,31 +213,40 @@ impl Waiting {
         (Next { job, stale, refill }, slot)
     }
 
-    /// Whether a delivery to `endpoint_id` may join its line: fewer than
-    /// [`REFILL_BELOW`] wait, the depth a claim fills it to. The hand-off at accept
-    /// asks, so an endpoint at its cap takes new deliveries straight into its line
-    /// rather than through the queue and a claim — the same line, as deep.
+    /// Whether a delivery to `endpoint_id` may join its line: fewer than its depth
+    /// wait, what a claim fills it to. The hand-off at accept asks, so an endpoint at
+    /// its cap takes new deliveries straight into its line rather than through the
+    /// queue and a claim — the same line, as deep.
     pub fn has_room(&self, endpoint_id: &str) -> bool {
-        self.lock()
+        let lines = self.lock();
+        let depth = lines.depth(endpoint_id);
+        lines
+            .queues
             .get(endpoint_id)
-            .is_none_or(|q| q.len() < REFILL_BELOW)
+            .is_none_or(|q| q.len() < depth)
     }
 
-    /// Endpoints the next claim leaves alone: at their cap with [`REFILL_BELOW`]
-    /// deliveries already waiting. One with fewer waiting is claimed for again
-    /// before its queue runs dry, so its pipeline stays full.
+    /// Endpoints the next claim leaves alone: at their cap with their line's depth
+    /// already waiting. One with fewer waiting is claimed for again before its queue
+    /// runs dry, so its pipeline stays full.
     pub fn full_endpoints(&self, isolation: &Isolation) -> Vec<String> {
-        let queues = self.lock();
+        let lines = self.lock();
         isolation
             .busy_endpoints()
             .into_iter()
-            .filter(|e| queues.get(e).is_some_and(|q| q.len() >= REFILL_BELOW))
+            .filter(|e| {
+                lines
+                    .queues
+                    .get(e)
+                    .is_some_and(|q| q.len() >= lines.depth(e))
+            })
             .collect()
     }
 
     /// Everything still waiting (a stopping worker hands it back).
     pub fn drain(&self) -> Vec<ClaimedDelivery> {
         self.lock()
+            .queues
             .drain()
             .flat_map(|(_, q)| q.into_iter().map(|(_, job)| job))
             .collect()
@@ -241,6 +298,33 @@ mod tests {
         assert!(
             waiting.join_behind(&isolation, &stopping, job(5)).is_some(),
             "stopping: back to the queue"
+        );
+    }
+
+    #[test]
+    fn a_line_that_drains_fast_takes_more_deliveries() {
+        let (isolation, waiting) = (Isolation::default(), Waiting::default());
+        let mut slots: Vec<EndpointSlot> = (0..PER_ENDPOINT_CONCURRENCY)
+            .map(|_| isolation.enter("ep_a").expect("below the cap"))
+            .collect();
+        for n in 0..2200 {
+            assert!(matches!(waiting.admit(&isolation, job(n)), Admit::Queued));
+        }
+        let mut slot = slots.pop().expect("a slot");
+        for _ in 0..2000 {
+            slot = waiting.next(slot).1.expect("the line is not empty");
+        }
+        assert!(!waiting.has_room("ep_a"), "200 wait: past the floor");
+        // The pace window closes: ~2,000 finished in it, far more than 128 a line.
+        std::thread::sleep(crate::engine::pace::PACE_WINDOW);
+        let _ = waiting.next(slot);
+        assert!(
+            waiting.has_room("ep_a"),
+            "199 wait, below the depth a fast endpoint's line gets"
+        );
+        assert!(
+            waiting.full_endpoints(&isolation).is_empty(),
+            "and the claim fills it again"
         );
     }
 
