@@ -272,6 +272,17 @@ mod tests {
         }
     }
 
+    /// Takes every slot of `ep_a`, then lines up `count` deliveries behind them.
+    fn line_up(isolation: &Isolation, waiting: &Waiting, count: usize) -> Vec<EndpointSlot> {
+        let slots = (0..PER_ENDPOINT_CONCURRENCY)
+            .map(|_| isolation.enter("ep_a").expect("below the cap"))
+            .collect();
+        for n in 0..count {
+            assert!(matches!(waiting.admit(isolation, job(n)), Admit::Queued));
+        }
+        slots
+    }
+
     #[test]
     fn a_line_behind_one_delivery_is_widened_when_slots_free() {
         let (isolation, waiting) = (Isolation::default(), Waiting::default());
@@ -304,12 +315,7 @@ mod tests {
     #[test]
     fn a_line_that_drains_fast_takes_more_deliveries() {
         let (isolation, waiting) = (Isolation::default(), Waiting::default());
-        let mut slots: Vec<EndpointSlot> = (0..PER_ENDPOINT_CONCURRENCY)
-            .map(|_| isolation.enter("ep_a").expect("below the cap"))
-            .collect();
-        for n in 0..2200 {
-            assert!(matches!(waiting.admit(&isolation, job(n)), Admit::Queued));
-        }
+        let mut slots = line_up(&isolation, &waiting, 2200);
         let mut slot = slots.pop().expect("a slot");
         for _ in 0..2000 {
             slot = waiting.next(slot).1.expect("the line is not empty");
@@ -331,12 +337,7 @@ mod tests {
     #[test]
     fn a_full_line_asks_for_a_refill_once_when_it_shortens() {
         let (isolation, waiting) = (Isolation::default(), Waiting::default());
-        let mut slots: Vec<EndpointSlot> = (0..PER_ENDPOINT_CONCURRENCY)
-            .map(|_| isolation.enter("ep_a").expect("below the cap"))
-            .collect();
-        for n in 0..=REFILL_BELOW {
-            assert!(matches!(waiting.admit(&isolation, job(n)), Admit::Queued));
-        }
+        let mut slots = line_up(&isolation, &waiting, REFILL_BELOW + 1);
         assert!(!waiting.has_room("ep_a"), "a line of 129 is full");
         assert!(
             waiting.has_room("ep_b"),
