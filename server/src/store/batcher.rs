@@ -150,3 +150,103 @@ async fn run<J, R, F, Fut>(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use sea_orm::{Database, DatabaseConnection};
+
+    use super::*;
+
+    async fn sqlite() -> DatabaseConnection {
+        Database::connect("sqlite::memory:")
+            .await
+            .expect("an in-memory SQLite")
+    }
+
+    /// A batcher whose transaction doubles each item, or fails every item of a batch
+    /// holding a negative one.
+    fn doubling(db: DatabaseConnection) -> Batcher<i64, i64> {
+        Batcher::spawn(db, "doubler", 16, 1, |_, jobs: Vec<i64>| async move {
+            if jobs.iter().any(|&job| job < 0) {
+                return Err(StoreError::Db(DbErr::Custom("a negative item".into())));
+            }
+            Ok(jobs.into_iter().map(|job| job * 2).collect())
+        })
+    }
+
+    /// What each completion was called with, by item.
+    type Seen = Arc<Mutex<Vec<(i64, Result<i64, String>)>>>;
+
+    fn submit_then_seen(batcher: &Batcher<i64, i64>, seen: &Seen, job: i64) {
+        let seen = seen.clone();
+        batcher.submit_then(job, move |result| {
+            let result = result.map_err(|e| e.to_string());
+            seen.lock().unwrap().push((job, result));
+        });
+    }
+
+    async fn until_seen(seen: &Seen, count: usize) -> Vec<(i64, Result<i64, String>)> {
+        for _ in 0..500 {
+            if seen.lock().unwrap().len() >= count {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort_by_key(|(job, _)| *job);
+        seen
+    }
+
+    #[tokio::test]
+    async fn each_completion_gets_its_own_items_result_once_committed() {
+        let batcher = doubling(sqlite().await);
+        let seen = Seen::default();
+        for job in 1..=5 {
+            submit_then_seen(&batcher, &seen, job);
+        }
+        let seen = until_seen(&seen, 5).await;
+        let expected: Vec<_> = (1..=5).map(|job| (job, Ok(job * 2))).collect();
+        assert_eq!(seen, expected);
+        // A waiting caller and a completion share the batches.
+        assert_eq!(batcher.submit(21).await.unwrap(), 42);
+    }
+
+    #[tokio::test]
+    async fn a_failed_transaction_reaches_every_completion_with_its_cause() {
+        let batcher = doubling(sqlite().await);
+        let seen = Seen::default();
+        // Handed over without a yield in between: the loop takes all three in one
+        // batch, which the negative item fails.
+        for job in [-1, 1, 2] {
+            submit_then_seen(&batcher, &seen, job);
+        }
+        let seen = until_seen(&seen, 3).await;
+        assert_eq!(seen.len(), 3);
+        for (job, result) in &seen {
+            let error = result.as_ref().expect_err("the batch failed");
+            assert!(
+                error.contains("the doubler failed") && error.contains("a negative item"),
+                "item {job}: {error}"
+            );
+        }
+        // The batcher goes on: the next batch commits.
+        assert_eq!(batcher.submit(3).await.unwrap(), 6);
+    }
+
+    #[test]
+    fn submit_then_on_a_stopped_batcher_completes_at_once_with_an_error() {
+        // The loop runs on a runtime that is then shut down: its inbox is closed.
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let batcher = runtime.block_on(async { doubling(sqlite().await) });
+        drop(runtime);
+        let seen = Seen::default();
+        submit_then_seen(&batcher, &seen, 7);
+        // No runtime runs any more: the completion must have run on this thread.
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 1, "the completion ran once, at once");
+        let error = seen[0].1.as_ref().expect_err("nothing was committed");
+        assert!(error.contains("the doubler failed: stopped"), "{error}");
+    }
+}

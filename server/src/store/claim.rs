@@ -142,7 +142,7 @@ impl Store {
         pick: &str,
         pick_values: Vec<Value>,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let backend = self.db.get_database_backend();
+        let backend = self.claims.get_database_backend();
         let sql = lease_sql(backend, pick);
         let mut values: Vec<Value> = vec![
             lease.token.to_string().into(),
@@ -151,7 +151,7 @@ impl Store {
         ];
         values.extend(pick_values);
         let rows = self
-            .db
+            .claims
             .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
         rows.iter()

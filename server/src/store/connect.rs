@@ -67,6 +67,45 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Database
 /// its pool-level hooks: a search path set as a hook in [`connect_and_migrate`] would
 /// have to be set here too.
 pub fn recorder_connection(db: &DatabaseConnection, connections: u32) -> DatabaseConnection {
+    planned_connection(
+        db,
+        connections,
+        "SET enable_seqscan = off; SET enable_hashjoin = off; \
+         SET enable_mergejoin = off; SET plan_cache_mode = force_generic_plan",
+    )
+}
+
+/// PostgreSQL: the claim loop's own connections, on which **a claim walks the queue's
+/// indexes in due order and reads its messages by key, whatever the statistics say**.
+/// A backlog builds up faster than autovacuum analyzes the table: on a table never
+/// analyzed (a new deployment's first outage), or one whose statistics say almost no
+/// delivery is pending (millions delivered, then an endpoint goes down), PostgreSQL
+/// estimates a few hundred pending rows where there are a hundred thousand. It then
+/// plans the fill pass as a bitmap scan of every pending row and a sort of them all
+/// (29 ms a claim of 756 rows of 100,000, spilling to disk), the lease of a claim
+/// around a busy endpoint as a bitmap of the whole pending index, and the claim's
+/// message read as a sequential scan of `message` — 43 µs of PostgreSQL's time per
+/// drained delivery instead of a few (BENCHMARKS.md, "The claim's plans on a table
+/// never analyzed"). With sequential and bitmap scans, hash and merge joins priced out
+/// here, the plans left are the ones the claim is written for at any size: an ordered
+/// walk of a partial index that stops at the claim's limit, and lookups by key.
+/// Other backends: `db` itself.
+pub fn claim_connection(db: &DatabaseConnection, connections: u32) -> DatabaseConnection {
+    planned_connection(
+        db,
+        connections,
+        "SET enable_seqscan = off; SET enable_bitmapscan = off; \
+         SET enable_hashjoin = off; SET enable_mergejoin = off",
+    )
+}
+
+/// PostgreSQL: a pool of its own with the shared pool's connect options and planner
+/// `settings` set on every connection it opens; other backends: `db` itself.
+fn planned_connection(
+    db: &DatabaseConnection,
+    connections: u32,
+    settings: &'static str,
+) -> DatabaseConnection {
     if db.get_database_backend() != DbBackend::Postgres {
         return db.clone();
     }
@@ -75,16 +114,8 @@ pub fn recorder_connection(db: &DatabaseConnection, connections: u32) -> Databas
         .max_connections(connections)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(10))
-        .after_connect(|connection, _| {
-            Box::pin(async move {
-                connection
-                    .execute(
-                        "SET enable_seqscan = off; SET enable_hashjoin = off; \
-                         SET enable_mergejoin = off; SET plan_cache_mode = force_generic_plan",
-                    )
-                    .await
-                    .map(|_| ())
-            })
+        .after_connect(move |connection, _| {
+            Box::pin(async move { connection.execute(settings).await.map(|_| ()) })
         })
         .connect_lazy_with(options);
     SqlxPostgresConnector::from_sqlx_postgres_pool(pool)

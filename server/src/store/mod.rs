@@ -47,8 +47,8 @@ pub use alerts::{AlertEvent, ComposedEmail};
 pub use api_keys::{ApiKeyAuth, NewApiKey, RequestTarget};
 pub use applications::{AppFields, AppPatch};
 pub use attempts::AttemptFilter;
-pub use connect::{connect_and_migrate, recorder_connection};
-pub use context::DeliveryContext;
+pub use connect::{claim_connection, connect_and_migrate, recorder_connection};
+pub use context::{DeliveryContext, messages_by_key_sql};
 pub use endpoint_hourly::HourlyStat;
 pub use endpoint_secrets::open_secrets;
 pub use endpoints::{EndpointFields, EndpointPatch, EndpointStats};
@@ -92,12 +92,17 @@ impl StoreError {
     }
 }
 
+/// The claim loop's connections: one claim at a time, and one spare.
+const CLAIM_CONNECTIONS: u32 = 2;
+
 /// Handle on the database and the configuration cache in front of it; cheap to
 /// clone (a connection pool inside). **Writes that change cached configuration
 /// invalidate it here, after they commit**, so no caller can forget to.
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// The claim loop's (`connect.rs::claim_connection`): claims and their contexts.
+    claims: DatabaseConnection,
     cache: Cache,
     commits: group_commit::GroupCommit,
     recorder: record::AttemptRecorder,
@@ -122,8 +127,11 @@ impl Store {
         let commits = group_commit::GroupCommit::spawn(db.clone());
         let recorder = record::AttemptRecorder::spawn(db.clone());
         let new_contexts = context::spawn_new_contexts(db.clone(), cache.metrics().clone());
+        // The claim loop is one per process, one claim at a time.
+        let claims = claim_connection(&db, CLAIM_CONNECTIONS);
         Self {
             db,
+            claims,
             cache,
             commits,
             recorder,

@@ -310,3 +310,104 @@ async fn the_recorders_one_cached_plan_finds_rows_by_key_on_an_empty_database() 
         "each endpoint by its key:\n{plan}"
     );
 }
+
+/// `EXPLAIN` of `sql` on `db` (a connection with settings of its own).
+async fn explain_on(db: &sea_orm::DatabaseConnection, sql: &str) -> String {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("EXPLAIN {sql}"),
+        ))
+        .await
+        .unwrap();
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
+        .collect();
+    lines.join("\n")
+}
+
+// A backlog builds up faster than autovacuum analyzes the table. On a table never
+// analyzed, PostgreSQL takes a hundred thousand pending rows for a few hundred and, on
+// an ordinary connection, plans the fill pass as a bitmap scan and a sort of every
+// pending row, the lease around a busy endpoint as a bitmap of the whole pending
+// index, and a claim's message read as a sequential scan (checked by hand when this
+// test was written, 2026-12-07: "Sort", "Bitmap Index Scan on idx_delivery_pending").
+// On the claim loop's own connections each is an ordered index walk or key lookups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_walks_the_queue_in_order_on_a_table_never_analyzed() {
+    let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
+    let db = app.store.connection();
+    // Never analyzed, and not while this test runs.
+    for table in ["delivery", "message"] {
+        db.execute_unprepared(&format!(
+            "ALTER TABLE {table} SET (autovacuum_enabled = false)"
+        ))
+        .await
+        .unwrap();
+    }
+    let key = crate::messages::tenant_with_app(&app, "stale-plan@example.com").await;
+    crate::messages::endpoint(&app, &key, json!({"url": "https://stale.example.com/h"})).await;
+    crate::messages::send(&app, &key, json!({"eventType": "a.b", "payload": {}})).await;
+    // A backlog of 20,000 pending deliveries, each of its own message.
+    db.execute_unprepared(
+        "INSERT INTO message SELECT id || '_' || g, tenant_id, app_id, event_type, NULL, \
+         channels, tags, payload, created_at FROM message CROSS JOIN generate_series(1, 20000) g; \
+         INSERT INTO delivery SELECT id || '_' || g, tenant_id, app_id, message_id || '_' || g, \
+         endpoint_id, 1, \"trigger\", 0, now() - interval '1 hour', NULL, NULL, created_at, \
+         updated_at FROM delivery CROSS JOIN generate_series(1, 20000) g",
+    )
+    .await
+    .unwrap();
+    let never_analyzed = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM pg_stat_user_tables \
+             WHERE relname IN ('delivery', 'message') \
+             AND last_analyze IS NULL AND last_autoanalyze IS NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(never_analyzed, 2, "the test's tables have no statistics");
+
+    let claims = hookrelay::store::claim_connection(db, 1);
+    let now = "now()";
+    let [_, _, fill, around_busy] =
+        claim_picks(DbBackend::Postgres, "ep_01M86VM62EW5X8WQ9TMQ5E4KVM", 1024);
+    let lease = |pick: &str| {
+        hookrelay::store::lease_sql(DbBackend::Postgres, pick)
+            .replace("$1", "'lease'")
+            .replace("$2", now)
+            .replace("$3", now)
+            .replace("$4", now)
+    };
+    let fill = explain_on(&claims, &lease(&fill)).await;
+    assert!(
+        fill.contains("Index Scan using idx_delivery_pending"),
+        "the fill pass walks the pending rows in due order:\n{fill}"
+    );
+    for bad in ["Sort", "Bitmap", "Seq Scan"] {
+        assert!(!fill.contains(bad), "no {bad:?} in the fill pass:\n{fill}");
+    }
+    let around_busy = explain_on(&claims, &lease(&around_busy)).await;
+    for bad in ["Bitmap", "Seq Scan on delivery"] {
+        assert!(
+            !around_busy.contains(bad),
+            "no {bad:?} in a claim around a busy endpoint:\n{around_busy}"
+        );
+    }
+    // A claim of 1,000 messages, each of its own.
+    let pairs: Vec<String> = (1..=1000)
+        .map(|n| format!("('org_x', 'msg_x_{n}')"))
+        .collect();
+    let read = hookrelay::store::messages_by_key_sql(&pairs.join(", "));
+    let read = explain_on(&claims, &read).await;
+    assert!(
+        looks_up(&read, "message_pkey", "id"),
+        "each message by its key:\n{read}"
+    );
+    assert!(!read.contains("Seq Scan on message"), "{read}");
+}
