@@ -7,6 +7,7 @@ mod alerts;
 mod api_keys;
 mod applications;
 mod cache;
+mod claim_plans;
 mod claim_wakeups;
 mod connection_reuse;
 mod dashboard;
