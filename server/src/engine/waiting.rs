@@ -26,7 +26,7 @@ use crate::store::ClaimedDelivery;
 /// wait, and a hand-off lines up new deliveries behind it until the line is that
 /// deep. The depth is at least this, and for a fast endpoint what it finishes in
 /// `pace::LINE_LASTS` (up to `pace::MAX_DEPTH`): the line must outlast the next
-/// claim, made one at a time (~40 ms for a few hundred rows draining a backlog), or
+/// claim, made one at a time (~20–40 ms for a few hundred rows draining a backlog), or
 /// the endpoint waits for it — a third of a one-endpoint drain was idle at a fixed
 /// 128, and following the pace drained 10 % faster (BENCHMARKS.md, "The drain: the
 /// line's depth, not the cap"). A slow or hanging endpoint keeps this floor: what its

@@ -142,7 +142,8 @@ impl Store {
         pick: &str,
         pick_values: Vec<Value>,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let backend = self.claims.get_database_backend();
+        let db = self.claim_connection();
+        let backend = db.get_database_backend();
         let sql = lease_sql(backend, pick);
         let mut values: Vec<Value> = vec![
             lease.token.to_string().into(),
@@ -150,8 +151,7 @@ impl Store {
             lease.now.into(),
         ];
         values.extend(pick_values);
-        let rows = self
-            .claims
+        let rows = db
             .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
         rows.iter()

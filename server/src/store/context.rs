@@ -157,8 +157,9 @@ impl Store {
         let message_keys = distinct(claimed.iter().map(|j| key(j, &j.message_id)));
         // On the claim's connections (`claim_connection`): a claim's messages are read by
         // key, never by a scan of every message.
-        let messages = messages_by_key(&self.claims, &message_keys).await?;
-        fill_contexts(&self.claims, claimed, messages).await
+        let db = self.claim_connection();
+        let messages = messages_by_key(db, &message_keys).await?;
+        fill_contexts(db, claimed, messages).await
     }
 
     /// The same for the deliveries of `message`, which was just written (hand-off at

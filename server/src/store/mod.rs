@@ -47,7 +47,8 @@ pub use alerts::{AlertEvent, ComposedEmail};
 pub use api_keys::{ApiKeyAuth, NewApiKey, RequestTarget};
 pub use applications::{AppFields, AppPatch};
 pub use attempts::AttemptFilter;
-pub use connect::{claim_connection, connect_and_migrate, recorder_connection};
+use connect::claim_connection;
+pub use connect::{connect_and_migrate, recorder_connection};
 pub use context::{DeliveryContext, messages_by_key_sql};
 pub use endpoint_hourly::HourlyStat;
 pub use endpoint_secrets::open_secrets;
@@ -160,6 +161,12 @@ impl Store {
 
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// What every claim statement and a claim's context reads run on
+    /// (`connect.rs::claim_connection`); the plan tests explain on it too.
+    pub fn claim_connection(&self) -> &DatabaseConnection {
+        &self.claims
     }
 }
 

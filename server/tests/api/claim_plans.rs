@@ -162,7 +162,8 @@ async fn a_claim_walks_the_queue_in_order_on_a_table_never_analyzed() {
         .unwrap();
     assert_eq!(never_analyzed, 2, "the test's tables have no statistics");
 
-    let claims = hookrelay::store::claim_connection(db, 1);
+    // The connection the store runs its claims on.
+    let claims = app.store.claim_connection();
     let now = "now()";
     let [_, _, fill, around_busy] =
         claim_picks(DbBackend::Postgres, "ep_01M86VM62EW5X8WQ9TMQ5E4KVM", 1024);
@@ -173,7 +174,7 @@ async fn a_claim_walks_the_queue_in_order_on_a_table_never_analyzed() {
             .replace("$3", now)
             .replace("$4", now)
     };
-    let fill = explain_on(&claims, &lease(&fill)).await;
+    let fill = explain_on(claims, &lease(&fill)).await;
     assert!(
         fill.contains("Index Scan using idx_delivery_pending"),
         "the fill pass walks the pending rows in due order:\n{fill}"
@@ -181,7 +182,7 @@ async fn a_claim_walks_the_queue_in_order_on_a_table_never_analyzed() {
     for bad in ["Sort", "Bitmap", "Seq Scan"] {
         assert!(!fill.contains(bad), "no {bad:?} in the fill pass:\n{fill}");
     }
-    let around_busy = explain_on(&claims, &lease(&around_busy)).await;
+    let around_busy = explain_on(claims, &lease(&around_busy)).await;
     for bad in ["Bitmap", "Seq Scan on delivery"] {
         assert!(
             !around_busy.contains(bad),
@@ -193,7 +194,7 @@ async fn a_claim_walks_the_queue_in_order_on_a_table_never_analyzed() {
         .map(|n| format!("('org_x', 'msg_x_{n}')"))
         .collect();
     let read = hookrelay::store::messages_by_key_sql(&pairs.join(", "));
-    let read = explain_on(&claims, &read).await;
+    let read = explain_on(claims, &read).await;
     assert!(
         looks_up(&read, "message_pkey", "id"),
         "each message by its key:\n{read}"
