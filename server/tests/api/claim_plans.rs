@@ -10,6 +10,16 @@ use crate::both_backends;
 use crate::helpers::TestApp;
 use crate::query_plans::{explain, explain_as_is, explain_on, looks_up};
 
+/// The PostgreSQL statement leasing the rows `pick` selects, its parameters written
+/// in: the lease's token, and `now()` for its times and the pick's.
+fn lease_at_now(pick: &str) -> String {
+    hookrelay::store::lease_sql(DbBackend::Postgres, pick)
+        .replace("$1", "'lease'")
+        .replace("$2", "now()")
+        .replace("$3", "now()")
+        .replace("$4", "now()")
+}
+
 // The statements that find work: the claim's passes (`store::claim_picks`, with and
 // without an endpoint at its cap) and the queue-depth counts. Each walks a partial index
 // holding only pending or only leased rows, not every delivery ever made — so a claim
@@ -94,15 +104,10 @@ async fn a_claim_leases_its_rows_by_primary_key_at_any_table_size() {
     .await
     .unwrap();
     db.execute_unprepared("ANALYZE delivery").await.unwrap();
-    let now = "now()";
     let [expired, fair, fill, around_busy] =
         claim_picks(DbBackend::Postgres, "ep_01M86VM62EW5X8WQ9TMQ5E4KVM", 1024);
     for pick in [expired, fair, fill, around_busy] {
-        let sql = hookrelay::store::lease_sql(DbBackend::Postgres, &pick)
-            .replace("$1", "'lease'")
-            .replace("$2", now)
-            .replace("$3", now)
-            .replace("$4", now);
+        let sql = lease_at_now(&pick);
         // Sequential scans allowed: the point is that the planner never wants one.
         let plan = explain_as_is(&app, sql.clone()).await;
         assert!(
@@ -148,33 +153,20 @@ async fn a_claim_walks_the_queue_in_order_on_a_table_never_analyzed() {
     )
     .await
     .unwrap();
-    let never_analyzed = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT count(*) AS n FROM pg_stat_user_tables \
-             WHERE relname IN ('delivery', 'message') \
-             AND last_analyze IS NULL AND last_autoanalyze IS NULL",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap();
+    let never_analyzed = crate::helpers::count_n(
+        db,
+        "SELECT count(*) AS n FROM pg_stat_user_tables \
+         WHERE relname IN ('delivery', 'message') \
+         AND last_analyze IS NULL AND last_autoanalyze IS NULL",
+    )
+    .await;
     assert_eq!(never_analyzed, 2, "the test's tables have no statistics");
 
     // The connection the store runs its claims on.
     let claims = app.store.claim_connection();
-    let now = "now()";
     let [_, _, fill, around_busy] =
         claim_picks(DbBackend::Postgres, "ep_01M86VM62EW5X8WQ9TMQ5E4KVM", 1024);
-    let lease = |pick: &str| {
-        hookrelay::store::lease_sql(DbBackend::Postgres, pick)
-            .replace("$1", "'lease'")
-            .replace("$2", now)
-            .replace("$3", now)
-            .replace("$4", now)
-    };
-    let fill = explain_on(claims, &lease(&fill)).await;
+    let fill = explain_on(claims, &lease_at_now(&fill)).await;
     assert!(
         fill.contains("Index Scan using idx_delivery_pending"),
         "the fill pass walks the pending rows in due order:\n{fill}"
@@ -182,7 +174,7 @@ async fn a_claim_walks_the_queue_in_order_on_a_table_never_analyzed() {
     for bad in ["Sort", "Bitmap", "Seq Scan"] {
         assert!(!fill.contains(bad), "no {bad:?} in the fill pass:\n{fill}");
     }
-    let around_busy = explain_on(claims, &lease(&around_busy)).await;
+    let around_busy = explain_on(claims, &lease_at_now(&around_busy)).await;
     for bad in ["Bitmap", "Seq Scan on delivery"] {
         assert!(
             !around_busy.contains(bad),

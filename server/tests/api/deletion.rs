@@ -53,17 +53,12 @@ async fn app_rows(app: &TestApp, app_id: &str) -> (i64, i64, i64) {
 
 /// PostgreSQL: the foreign keys left on the hot tables (none: migration 9).
 async fn hot_foreign_keys(app: &TestApp) -> i64 {
-    let db = app.store.connection();
-    db.query_one_raw(Statement::from_string(
-        db.get_database_backend(),
+    crate::helpers::count_n(
+        app.store.connection(),
         "SELECT COUNT(*) AS n FROM pg_constraint WHERE contype = 'f' \
          AND conrelid IN ('message'::regclass, 'delivery'::regclass, 'attempt'::regclass)",
-    ))
+    )
     .await
-    .unwrap()
-    .unwrap()
-    .try_get::<i64>("", "n")
-    .unwrap()
 }
 
 engine_test!(

@@ -187,17 +187,12 @@ async fn one_batch_recovers_every_endpoint_once(backend: Backend) {
     expected.sort_unstable();
     assert_eq!(recovered, expected, "{changes:?}");
     assert_eq!(changes[0].2["last"]["statusCode"], 204);
-    let still_failing = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM endpoint WHERE consecutive_failures <> 0 \
-             OR last_success_at IS NULL",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap();
+    let still_failing = crate::helpers::count_n(
+        db,
+        "SELECT COUNT(*) AS n FROM endpoint WHERE consecutive_failures <> 0 \
+         OR last_success_at IS NULL",
+    )
+    .await;
     assert_eq!(still_failing, 0);
 }
 
@@ -255,19 +250,14 @@ async fn a_lost_lease_in_a_batch_leaves_the_recovery_to_the_success_that_held(ba
         .map(|c| c.1)
         .collect();
     assert_eq!(recovered, vec![endpoint]);
-    let attempts = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            format!(
-                "SELECT COUNT(*) AS n FROM attempt WHERE delivery_id = '{}'",
-                jobs[0].id
-            ),
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap();
+    let attempts = crate::helpers::count_n(
+        db,
+        format!(
+            "SELECT COUNT(*) AS n FROM attempt WHERE delivery_id = '{}'",
+            jobs[0].id
+        ),
+    )
+    .await;
     assert_eq!(attempts, 1, "the success whose lease held is recorded");
 }
 

@@ -300,3 +300,16 @@ pub async fn assert_not_found(res: Response) {
 pub fn id_of(body: &Value) -> String {
     body["id"].as_str().expect("an id").to_string()
 }
+
+/// The one number `sql` selects as `n` (`SELECT COUNT(*) AS n …`), read on `db`.
+pub async fn count_n(db: &sea_orm::DatabaseConnection, sql: impl Into<String>) -> i64 {
+    db.query_one_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        sql,
+    ))
+    .await
+    .unwrap()
+    .expect("a row")
+    .try_get::<i64>("", "n")
+    .unwrap()
+}
