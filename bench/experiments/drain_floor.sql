@@ -4,7 +4,7 @@
 -- one backend drains a backlog of 100,000 deliveries to one endpoint, 256 rows a
 -- claim, each claim's outcome written four claims later (as the engine's slots let
 -- claimed rows pile up ahead of the walk), and every outcome writes its attempt rows
--- with the attempt table's real indexes. No HTTP. Five designs:
+-- with the attempt table's real indexes. No HTTP. Seven designs:
 --   today:   the claim leases each row (`status = 3`, owner, until: a new row version
 --            in four indexes, as `store/claim.rs`), the outcome updates it again
 --            (`status = 0`) and inserts the attempt;
@@ -17,6 +17,10 @@
 --            attempt. (Its accept writes one row more, not timed here.)
 --   queuelease: the queue design with today's per-row lease kept, on the queue row
 --            (owner and until, not indexed: the lease changes no indexed column).
+--   claim, queueclaim: nolease and queue with what their bounds leave out, the claim
+--            recorded as one row (its token, expiry and ids) that the next picks skip
+--            (`id NOT IN` the ids of unexpired claims, a hashed subplan; ~1,000 held at a
+--            time, at the front of the walk), deleted with the claim's outcome.
 --   queuehot: the same at fill factor 50 on the queue table, so the lease's update
 --            finds room on its page and is HOT (no index entry); the queue holds only
 --            what waits, so the room costs little.
@@ -51,9 +55,10 @@ CREATE TABLE attempt (id text COLLATE "C" PRIMARY KEY, tenant_id text COLLATE "C
 CREATE INDEX idx_attempt_endpoint ON attempt (app_id, endpoint_id, id);
 CREATE INDEX idx_attempt_message ON attempt (app_id, message_id, id);
 CREATE INDEX idx_attempt_app ON attempt (app_id, id);
+CREATE TABLE claim (token text PRIMARY KEY, until timestamptz NOT NULL, ids text[] NOT NULL);
 CREATE TABLE results (variant text, ms float8, wal_bytes bigint, rows int);
 CREATE OR REPLACE PROCEDURE fill(n int) LANGUAGE sql AS $$
- TRUNCATE delivery; TRUNCATE queue; TRUNCATE attempt;
+ TRUNCATE delivery; TRUNCATE queue; TRUNCATE attempt; TRUNCATE claim;
  INSERT INTO delivery SELECT 'dlv_01J' || lpad(g::text, 23, '0'), 'ten_01J' || lpad('1',23,'0'), 'app_01J' || lpad('1',23,'0'), 'msg_01J' || lpad(g::text,23,'0'),
    'ep_01J' || lpad('1',24,'0'), 1, 0, 0, now() - interval '1 hour' + g * interval '1 ms', null, null, now(), now()
  FROM generate_series(1, n) g;
@@ -83,6 +88,18 @@ BEGIN
    SELECT coalesce(array_agg(id), '{}'), max(next_attempt_at) INTO ids, at FROM (
     SELECT id, next_attempt_at FROM delivery WHERE endpoint_id = ep AND status = 1 AND next_attempt_at <= now() AND next_attempt_at > at
     ORDER BY next_attempt_at LIMIT size) p;
+  ELSIF variant = 'claim' THEN
+   SELECT coalesce(array_agg(id), '{}') INTO ids FROM (
+    SELECT id FROM delivery WHERE endpoint_id = ep AND status = 1 AND next_attempt_at <= now()
+     AND id NOT IN (SELECT unnest(c.ids) FROM claim c WHERE c.until > now())
+    ORDER BY next_attempt_at LIMIT size) p;
+   IF cardinality(ids) > 0 THEN INSERT INTO claim VALUES ('w' || k, now() + interval '1 min', ids); END IF;
+  ELSIF variant = 'queueclaim' THEN
+   SELECT coalesce(array_agg(id), '{}') INTO ids FROM (
+    SELECT id FROM queue WHERE endpoint_id = ep AND next_attempt_at <= now()
+     AND id NOT IN (SELECT unnest(c.ids) FROM claim c WHERE c.until > now())
+    ORDER BY next_attempt_at LIMIT size) p;
+   IF cardinality(ids) > 0 THEN INSERT INTO claim VALUES ('w' || k, now() + interval '1 min', ids); END IF;
   ELSIF variant IN ('queuelease', 'queuehot') THEN
    WITH u AS (UPDATE queue SET lease_owner = 'w' || k, lease_until = now() + interval '1 min'
     WHERE id = ANY(ARRAY(SELECT id FROM queue WHERE endpoint_id = ep AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
@@ -100,6 +117,7 @@ BEGIN
   old := string_to_array(slots[(k % inflight) + 1], ',');
   slots[(k % inflight) + 1] := array_to_string(ids, ',');
   IF cardinality(old) > 0 THEN
+   IF variant LIKE '%claim' THEN DELETE FROM claim WHERE token = 'w' || (k - inflight); END IF;
    IF variant LIKE 'queue%' THEN
     DELETE FROM queue WHERE id = ANY(old);
    ELSE

@@ -3,9 +3,13 @@
 //! with `/hang` never answers, so the sender waits until its own timeout.
 //!
 //! Payloads the load generator sends carry `"t":<µs since the bench started>`, so
-//! accept→arrival latency is measured on one monotonic clock.
+//! accept→arrival latency is measured on one monotonic clock, and `"seq":<n>`, so a
+//! delivery that arrives twice at the same path is counted as a repeat: a figure
+//! counts each delivery once (`scenarios::await_arrivals` fails a run with repeats).
 
 use std::{
+    collections::HashSet,
+    hash::{BuildHasher, BuildHasherDefault, DefaultHasher},
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
@@ -25,6 +29,10 @@ struct Log {
     latencies_us: Vec<u64>,
     first: Option<Instant>,
     last: Option<Instant>,
+    /// (path's hash, seq) of every timed payload since the last reset.
+    seen: HashSet<(u64, u64)>,
+    /// Timed payloads that arrived at a path a second time.
+    repeats: u64,
 }
 
 /// What arrived: shared by the accept loop, its connections and the scenarios.
@@ -76,6 +84,11 @@ impl Arrivals {
         self.count.load(Ordering::Relaxed)
     }
 
+    /// Deliveries that arrived more than once since the last reset.
+    pub fn repeats(&self) -> u64 {
+        self.log.lock().unwrap().repeats
+    }
+
     /// Forgets everything so far (between phases of a scenario).
     pub fn reset(&self) {
         let mut log = self.log.lock().unwrap();
@@ -91,15 +104,27 @@ impl Arrivals {
         (log.latencies_us, log.first, log.last)
     }
 
-    fn record(&self, body: &[u8]) {
+    fn record(&self, path: &str, body: &[u8]) {
         let now = Instant::now();
         let latency = sent_at(body).map(|t| clock::micros_now().saturating_sub(t));
+        // Only timed payloads: the ceiling's requests all carry the same seq.
+        let key = latency.and(number_after(body, b"\"seq\":")).map(|seq| {
+            (
+                BuildHasherDefault::<DefaultHasher>::default().hash_one(path),
+                seq,
+            )
+        });
         let mut log = self.log.lock().unwrap();
         log.first.get_or_insert(now);
         log.last = Some(now);
         if let Some(l) = latency {
             log.latencies_us.push(l);
             self.timed.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(key) = key
+            && !log.seen.insert(key)
+        {
+            log.repeats += 1;
         }
         drop(log);
         self.count.fetch_add(1, Ordering::Relaxed);
@@ -130,7 +155,13 @@ impl Arrivals {
 
 /// The `"t":<digits>` the load generator put in the payload.
 fn sent_at(body: &[u8]) -> Option<u64> {
-    let at = body.windows(4).position(|w| w == b"\"t\":")? + 4;
+    number_after(body, b"\"t\":")
+}
+
+/// The digits after the first `key` in `body` (none when they are not digits: an
+/// untimed payload's `"t":-1`).
+fn number_after(body: &[u8], key: &[u8]) -> Option<u64> {
+    let at = body.windows(key.len()).position(|w| w == key)? + key.len();
     let digits: Vec<u8> = body[at..]
         .iter()
         .copied()
@@ -157,10 +188,8 @@ async fn serve(mut stream: TcpStream, arrivals: Arc<Arrivals>) {
             }
         };
         let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-        let hang = head
-            .split(' ')
-            .nth(1)
-            .is_some_and(|p| p.starts_with("/hang"));
+        let path = head.split(' ').nth(1).unwrap_or("");
+        let hang = path.starts_with("/hang");
         let length: usize = head
             .lines()
             .find_map(|l| l.strip_prefix("content-length:"))
@@ -177,7 +206,7 @@ async fn serve(mut stream: TcpStream, arrivals: Arc<Arrivals>) {
             let _ = stream.read(&mut chunk).await;
             return;
         }
-        arrivals.record(&buf[head_end..head_end + length]);
+        arrivals.record(path, &buf[head_end..head_end + length]);
         buf.drain(..head_end + length);
         if stream.write_all(NO_CONTENT).await.is_err() {
             return;
@@ -191,5 +220,24 @@ mod tests {
     fn finds_the_send_time_in_a_payload() {
         assert_eq!(super::sent_at(br#"{"seq":3,"t":12345}"#), Some(12345));
         assert_eq!(super::sent_at(br#"{"seq":3}"#), None);
+        assert_eq!(super::sent_at(br#"{"seq":3,"t":-1}"#), None);
+    }
+
+    #[test]
+    fn counts_a_timed_payload_arriving_twice_at_one_path_as_a_repeat() {
+        let arrivals = super::Arrivals::default();
+        arrivals.record("/drain", br#"{"seq":1,"t":5}"#);
+        arrivals.record("/drain", br#"{"seq":2,"t":5}"#);
+        // The same message at another endpoint (a fan-out) is another delivery.
+        arrivals.record("/fan/1", br#"{"seq":1,"t":5}"#);
+        // The ceiling's untimed requests all carry seq 0.
+        arrivals.record("/ceiling", br#"{"seq":0,"kind":"x"}"#);
+        arrivals.record("/ceiling", br#"{"seq":0,"kind":"x"}"#);
+        assert_eq!(arrivals.repeats(), 0);
+        arrivals.record("/drain", br#"{"seq":2,"t":9}"#);
+        assert_eq!(arrivals.repeats(), 1);
+        assert_eq!(arrivals.count(), 6);
+        arrivals.reset();
+        assert_eq!(arrivals.repeats(), 0);
     }
 }

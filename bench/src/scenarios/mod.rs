@@ -156,12 +156,18 @@ pub fn secs(opts: &Opts, full: f64, quick: f64) -> Duration {
 }
 
 /// Waits until the receiver saw `n`, or fails the scenario (it must stop by itself).
+/// A delivery that arrived twice fails it too: `n` arrivals would then be fewer
+/// deliveries, and the rate a lie.
 pub async fn await_arrivals(rx: &Receiver, n: u64, timeout: Duration) -> anyhow::Result<()> {
     if !rx.arrivals.wait_for(n, timeout).await {
         anyhow::bail!(
             "only {} of {n} deliveries arrived within {timeout:?}",
             rx.arrivals.count()
         );
+    }
+    let repeats = rx.arrivals.repeats();
+    if repeats > 0 {
+        anyhow::bail!("{repeats} of {n} deliveries arrived more than once");
     }
     Ok(())
 }
