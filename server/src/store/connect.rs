@@ -71,7 +71,7 @@ pub fn recorder_connection(db: &DatabaseConnection, connections: u32) -> Databas
         db,
         connections,
         "SET enable_seqscan = off; SET enable_hashjoin = off; \
-         SET enable_mergejoin = off; SET plan_cache_mode = force_generic_plan",
+         SET enable_mergejoin = off; SET plan_cache_mode = force_generic_plan; SET jit = off",
     )
 }
 
@@ -95,12 +95,20 @@ pub fn claim_connection(db: &DatabaseConnection, connections: u32) -> DatabaseCo
         db,
         connections,
         "SET enable_seqscan = off; SET enable_bitmapscan = off; \
-         SET enable_hashjoin = off; SET enable_mergejoin = off",
+         SET enable_hashjoin = off; SET enable_mergejoin = off; SET jit = off",
     )
 }
 
 /// PostgreSQL: a pool of its own with the shared pool's connect options and planner
 /// `settings` set on every connection it opens; other backends: `db` itself.
+///
+/// **Both callers' settings turn JIT off.** A node type priced out by `settings` is still
+/// used where a plan has no other (a table with no index for the predicate), at a
+/// cost of 10^10, far over `jit_above_cost`: PostgreSQL then compiles the statement
+/// at every execution, ~90 ms (measured on the claim-row lab, BENCHMARKS.md "The
+/// drain's floor"), where these statements take well under one. No statement they run
+/// has such a plan today (the plan tests check each); this keeps one from becoming a
+/// cliff. Their statements are short lookups and index walks, which JIT never speeds up.
 fn planned_connection(
     db: &DatabaseConnection,
     connections: u32,

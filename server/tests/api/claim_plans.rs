@@ -193,3 +193,36 @@ async fn a_claim_walks_the_queue_in_order_on_a_table_never_analyzed() {
     );
     assert!(!read.contains("Seq Scan on message"), "{read}");
 }
+
+// The claim loop's and the recorder's connections price node types out; a plan that
+// must use one anyway (here a sequential scan: no index serves the predicate) costs
+// 10^10, and PostgreSQL would compile it with JIT at every execution, ~90 ms
+// (`store/connect.rs::planned_connection`). On those connections it is not compiled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_planned_connections_never_compile_a_statement_with_jit() {
+    let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
+    let recorder = hookrelay::store::recorder_connection(app.store.connection(), 1);
+    let priced_out = "EXPLAIN (ANALYZE) SELECT count(*) FROM endpoint WHERE url LIKE '%jit%'";
+    for (name, db) in [
+        ("claim", app.store.claim_connection()),
+        ("recorder", &recorder),
+    ] {
+        let rows = db
+            .query_all_raw(Statement::from_string(DbBackend::Postgres, priced_out))
+            .await
+            .unwrap();
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
+            .collect();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("Seq Scan on endpoint") && plan.contains("10000000000"),
+            "the statement needs the priced-out node on the {name} connection:\n{plan}"
+        );
+        assert!(
+            !plan.contains("JIT"),
+            "no JIT on the {name} connection:\n{plan}"
+        );
+    }
+}
