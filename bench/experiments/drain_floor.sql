@@ -4,7 +4,7 @@
 -- one backend drains a backlog of 100,000 deliveries to one endpoint, 256 rows a
 -- claim, each claim's outcome written four claims later (as the engine's slots let
 -- claimed rows pile up ahead of the walk), and every outcome writes its attempt rows
--- with the attempt table's real indexes. No HTTP. Seven designs:
+-- with the attempt table's real indexes. No HTTP. Eight designs:
 --   today:   the claim leases each row (`status = 3`, owner, until: a new row version
 --            in four indexes, as `store/claim.rs`), the outcome updates it again
 --            (`status = 0`) and inserts the attempt;
@@ -21,6 +21,9 @@
 --            recorded as one row (its token, expiry and ids) that the next picks skip
 --            (`id NOT IN` the ids of unexpired claims, a hashed subplan; ~1,000 held at a
 --            time, at the front of the walk), deleted with the claim's outcome.
+--   queuecursor: queueclaim as step 1 plans it: the worker skips its own claims' rows by
+--            its cursor (as `queue` does) and only other workers' by their claim rows
+--            (none here: the cost of writing the claim row and of the empty skip).
 --   queuehot: the same at fill factor 50 on the queue table, so the lease's update
 --            finds room on its page and is HOT (no index entry); the queue holds only
 --            what waits, so the room costs little.
@@ -100,6 +103,12 @@ BEGIN
      AND id NOT IN (SELECT unnest(c.ids) FROM claim c WHERE c.until > now())
     ORDER BY next_attempt_at LIMIT size) p;
    IF cardinality(ids) > 0 THEN INSERT INTO claim VALUES ('w' || k, now() + interval '1 min', ids); END IF;
+  ELSIF variant = 'queuecursor' THEN
+   SELECT coalesce(array_agg(id), '{}'), max(next_attempt_at) INTO ids, at FROM (
+    SELECT id, next_attempt_at FROM queue WHERE endpoint_id = ep AND next_attempt_at <= now() AND next_attempt_at > at
+     AND id NOT IN (SELECT unnest(c.ids) FROM claim c WHERE c.until > now() AND c.token NOT LIKE 'w%')
+    ORDER BY next_attempt_at LIMIT size) p;
+   IF cardinality(ids) > 0 THEN INSERT INTO claim VALUES ('w' || k, now() + interval '1 min', ids); END IF;
   ELSIF variant IN ('queuelease', 'queuehot') THEN
    WITH u AS (UPDATE queue SET lease_owner = 'w' || k, lease_until = now() + interval '1 min'
     WHERE id = ANY(ARRAY(SELECT id FROM queue WHERE endpoint_id = ep AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
@@ -117,7 +126,7 @@ BEGIN
   old := string_to_array(slots[(k % inflight) + 1], ',');
   slots[(k % inflight) + 1] := array_to_string(ids, ',');
   IF cardinality(old) > 0 THEN
-   IF variant LIKE '%claim' THEN DELETE FROM claim WHERE token = 'w' || (k - inflight); END IF;
+   IF variant LIKE '%claim' OR variant = 'queuecursor' THEN DELETE FROM claim WHERE token = 'w' || (k - inflight); END IF;
    IF variant LIKE 'queue%' THEN
     DELETE FROM queue WHERE id = ANY(old);
    ELSE
