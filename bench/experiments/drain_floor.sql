@@ -1,6 +1,6 @@
 -- The drain's floor in PostgreSQL: what a drained delivery costs the database under
 -- today's design and under two redesigns, measured before building either
--- (BENCHMARKS.md, "The drain's floor, measured in plain SQL"). Not part of hookrelay:
+-- (BENCHMARKS.md, "The drain's floor"). Not part of hookrelay:
 -- one backend drains a backlog of 100,000 deliveries to one endpoint, 256 rows a
 -- claim, each claim's outcome written four claims later (as the engine's slots let
 -- claimed rows pile up ahead of the walk), and every outcome writes its attempt rows
@@ -8,11 +8,12 @@
 --   today:   the claim leases each row (`status = 3`, owner, until: a new row version
 --            in four indexes, as `store/claim.rs`), the outcome updates it again
 --            (`status = 0`) and inserts the attempt;
---   nolease: the worker holds the *endpoint* (one lease for all its rows, taken
---            elsewhere, not timed), so the claim is a plain read from a cursor past the
+--   nolease: the worker's rows are held without a lease on each (the claim rows
+--            of `claim` below, not timed here), so the claim is a plain read from a cursor past the
 --            rows it already holds; the outcome updates the row and inserts the attempt;
 --   queue:   a narrow queue table holds what is still to send, the delivery row is
---            never updated (its state read from its last attempt); the claim reads the
+--            never updated on success (not queued and still marked pending reads as
+--            delivered); the claim reads the
 --            queue from a cursor, the outcome deletes the queue row and inserts the
 --            attempt. (Its accept writes one row more, not timed here.)
 --   queuelease: the queue design with today's per-row lease kept, on the queue row

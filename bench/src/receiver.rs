@@ -5,7 +5,8 @@
 //! Payloads the load generator sends carry `"t":<µs since the bench started>`, so
 //! accept→arrival latency is measured on one monotonic clock, and `"seq":<n>`, so a
 //! delivery that arrives twice at the same path is counted as a repeat: a figure
-//! counts each delivery once (`scenarios::await_arrivals` fails a run with repeats).
+//! counts each delivery once (`scenarios::no_repeats` fails a run in which one
+//! arrived before the last expected delivery).
 
 use std::{
     collections::HashSet,
@@ -237,7 +238,13 @@ mod tests {
         arrivals.record("/drain", br#"{"seq":2,"t":9}"#);
         assert_eq!(arrivals.repeats(), 1);
         assert_eq!(arrivals.count(), 6);
+        // An untimed payload (another tenant's traffic) is not keyed.
+        arrivals.record("/loud", br#"{"seq":7,"t":-1}"#);
+        arrivals.record("/loud", br#"{"seq":7,"t":-1}"#);
+        assert_eq!(arrivals.repeats(), 1);
+        // A reset forgets what was seen: the next run's seq starts again.
         arrivals.reset();
+        arrivals.record("/drain", br#"{"seq":2,"t":9}"#);
         assert_eq!(arrivals.repeats(), 0);
     }
 }

@@ -156,8 +156,7 @@ pub fn secs(opts: &Opts, full: f64, quick: f64) -> Duration {
 }
 
 /// Waits until the receiver saw `n`, or fails the scenario (it must stop by itself).
-/// A delivery that arrived twice fails it too: `n` arrivals would then be fewer
-/// deliveries, and the rate a lie.
+/// A delivery that arrived twice before the last one fails it too (`no_repeats`).
 pub async fn await_arrivals(rx: &Receiver, n: u64, timeout: Duration) -> anyhow::Result<()> {
     if !rx.arrivals.wait_for(n, timeout).await {
         anyhow::bail!(
@@ -165,6 +164,12 @@ pub async fn await_arrivals(rx: &Receiver, n: u64, timeout: Duration) -> anyhow:
             rx.arrivals.count()
         );
     }
+    no_repeats(rx, n)
+}
+
+/// Fails the scenario when a delivery arrived twice since the last reset: `n`
+/// arrivals would then be fewer deliveries, and the rate a lie.
+pub fn no_repeats(rx: &Receiver, n: u64) -> anyhow::Result<()> {
     let repeats = rx.arrivals.repeats();
     if repeats > 0 {
         anyhow::bail!("{repeats} of {n} deliveries arrived more than once");

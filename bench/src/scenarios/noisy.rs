@@ -96,6 +96,7 @@ async fn measure(
     {
         anyhow::bail!("noisy: the quiet tenant's messages did not all arrive");
     }
+    super::no_repeats(rx, r.ok)?;
     let (samples, _, _) = rx.arrivals.take();
     Ok((
         Latency::of(samples).p99 as f64 / 1e3,
