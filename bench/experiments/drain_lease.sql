@@ -18,17 +18,7 @@
 DROP DATABASE IF EXISTS leaselab;
 CREATE DATABASE leaselab;
 \c leaselab
-CREATE TABLE delivery (
- id text COLLATE "C" primary key, tenant_id text COLLATE "C" not null, app_id text COLLATE "C" not null,
- message_id text COLLATE "C" not null, endpoint_id text COLLATE "C" not null, status smallint not null, "trigger" smallint not null,
- attempt_count int not null, next_attempt_at timestamptz not null, lease_owner text,
- lease_until timestamptz, created_at timestamptz not null, updated_at timestamptz not null);
-CREATE INDEX idx_delivery_endpoint ON delivery (endpoint_id, status, id);
-CREATE INDEX idx_delivery_message ON delivery (message_id, endpoint_id);
-CREATE INDEX idx_delivery_pending ON delivery (next_attempt_at) WHERE status = 1;
-CREATE INDEX idx_delivery_tenant_pending ON delivery (tenant_id, next_attempt_at) WHERE status = 1;
-CREATE INDEX idx_delivery_leased ON delivery (lease_until) WHERE status = 3;
-CREATE INDEX idx_delivery_endpoint_pending ON delivery (endpoint_id, next_attempt_at) WHERE status = 1;
+\ir delivery_table.sql
 CREATE UNLOGGED TABLE lease (delivery_id text COLLATE "C" primary key, owner text not null, until timestamptz not null);
 CREATE TABLE results (variant text, ms float8, wal_bytes bigint, rows int);
 CREATE OR REPLACE PROCEDURE fill(n int) LANGUAGE sql AS $$

@@ -102,13 +102,14 @@ pub fn claim_connection(db: &DatabaseConnection, connections: u32) -> DatabaseCo
 /// PostgreSQL: a pool of its own with the shared pool's connect options and planner
 /// `settings` set on every connection it opens; other backends: `db` itself.
 ///
-/// **Both callers' settings turn JIT off.** A node type priced out by `settings` is still
-/// used where a plan has no other (a table with no index for the predicate), at a
-/// cost of 10^10 (PostgreSQL 17 and before), far over `jit_above_cost`: PostgreSQL then compiles the statement
-/// at every execution, ~90 ms (measured on the claim-row lab, BENCHMARKS.md "The
-/// drain's floor"), where these statements take well under a millisecond. No statement they run
-/// has such a plan today (the plan tests check each); this keeps one from becoming a
-/// cliff. Their statements are short lookups and index walks, which JIT never speeds up.
+/// **Both callers' settings turn JIT off.** A node type priced out by `settings` is
+/// still used where a plan has no other (a table with no index for the predicate), at
+/// a cost of 10^10 (PostgreSQL 17 and before), far over `jit_above_cost`: PostgreSQL
+/// then compiles the statement at every execution, ~90 ms (measured on the claim-row
+/// lab, BENCHMARKS.md "The drain's floor"), where these statements take well under a
+/// millisecond. No statement they run has such a plan today (the plan tests check the
+/// claim's and the recorder's); this keeps one from becoming a cliff. Their statements
+/// are short lookups and index walks, which JIT never speeds up.
 fn planned_connection(
     db: &DatabaseConnection,
     connections: u32,

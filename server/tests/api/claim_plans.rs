@@ -202,29 +202,19 @@ async fn a_claim_walks_the_queue_in_order_on_a_table_never_analyzed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_planned_connections_never_compile_a_statement_with_jit() {
     let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
-    let priced_out = "EXPLAIN (ANALYZE) SELECT count(*) FROM endpoint WHERE url LIKE '%jit%'";
-    async fn plan(db: &impl ConnectionTrait, sql: &str) -> String {
-        let rows = db
-            .query_all_raw(Statement::from_string(DbBackend::Postgres, sql))
-            .await
-            .unwrap();
-        let lines: Vec<String> = rows
-            .iter()
-            .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
-            .collect();
-        lines.join("\n")
-    }
+    let priced_out = "SELECT count(*) FROM endpoint WHERE url LIKE '%jit%'";
     // The control: where this server has JIT, the same statement with a sequential
     // scan priced out is compiled on an ordinary connection.
     let shared = app.store.connection();
-    let jit = plan(shared, "SELECT pg_jit_available()::text AS \"QUERY PLAN\"").await;
-    if jit == "true" {
+    let jit =
+        crate::helpers::count_n(shared, "SELECT count(*) AS n WHERE pg_jit_available()").await;
+    if jit == 1 {
         // In a transaction: the setting and the statement on one connection of the pool.
         let txn = shared.begin().await.unwrap();
         txn.execute_unprepared("SET LOCAL enable_seqscan = off")
             .await
             .unwrap();
-        let compiled = plan(&txn, priced_out).await;
+        let compiled = explain_on(&txn, priced_out).await;
         txn.rollback().await.unwrap();
         assert!(
             compiled.contains("JIT"),
@@ -236,7 +226,7 @@ async fn the_planned_connections_never_compile_a_statement_with_jit() {
         ("claim", app.store.claim_connection()),
         ("recorder", &recorder),
     ] {
-        let plan = plan(db, priced_out).await;
+        let plan = explain_on(db, priced_out).await;
         assert!(
             plan.contains("Seq Scan on endpoint"),
             "the statement needs the priced-out node on the {name} connection:\n{plan}"

@@ -36,7 +36,7 @@ pub(crate) async fn explain_as_is(app: &TestApp, sql: String) -> String {
 
 /// The plan `db` chooses for `sql` (on a connection with settings of its own, the
 /// plan those settings leave), as text.
-pub(crate) async fn explain_on(db: &sea_orm::DatabaseConnection, sql: &str) -> String {
+pub(crate) async fn explain_on(db: &impl ConnectionTrait, sql: &str) -> String {
     let backend = db.get_database_backend();
     let (explain, col) = match backend {
         DbBackend::Postgres => (format!("EXPLAIN {sql}"), "QUERY PLAN"),
