@@ -15,6 +15,7 @@ mod m20261125_000007_hot_path_indexes;
 mod m20261125_000008_endpoint_pending_index;
 mod m20261206_000009_no_hot_foreign_keys;
 mod m20261207_000010_ids_in_byte_order;
+mod m20261208_000011_delivery_claims;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_endpoint_pending_index::Migration),
             Box::new(m20261206_000009_no_hot_foreign_keys::Migration),
             Box::new(m20261207_000010_ids_in_byte_order::Migration),
+            Box::new(m20261208_000011_delivery_claims::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! sign and send them, and record each attempt with the delivery's next state.
 //!
 //! **The database is the queue; nothing is held only in memory.** A worker that dies
-//! loses its leases, which expire and are claimed again. New messages wake workers at
+//! loses its claims and leases (`store/hold.rs`), which expire and are claimed again. New messages wake workers at
 //! once (in-process `Notify`); a one-second poll is the backstop.
 
 mod attempt;
@@ -55,8 +55,8 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 /// one is free, which throttles the sending to the recorder's pace.
 const RECORDING_CONCURRENCY: usize = 1024;
 pub use crate::store::FAILING_THRESHOLD;
-/// A lease outlives the attempt's timeout by this much (time to record it). A crashed
-/// worker's deliveries are retried once it runs out.
+/// A claim or lease outlives the attempt's timeout by this much (time to record it).
+/// A crashed worker's deliveries are retried once it runs out.
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// How often an idle worker looks for due retries without being woken.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);

@@ -1,11 +1,21 @@
-//! Claiming due deliveries with a lease, fairly across tenants.
+//! Claiming due deliveries, fairly across tenants.
 //!
-//! One claim runs up to three statements, each an `UPDATE … WHERE id IN (…)
-//! RETURNING` that leases the rows it picks (PostgreSQL skips rows another worker is
-//! claiming, `FOR UPDATE SKIP LOCKED`; SQLite has one writer):
+//! **A claim writes one row, not one per delivery** (`hold.rs`): a `delivery_claim`
+//! row per claim statement lists the ids it took, and every pick leaves out the ids of
+//! live claims. The delivery rows stay pending until their outcome is recorded; a
+//! lease on the row (`status = 3`) cost an `UPDATE` of each (BENCHMARKS.md, "The
+//! drain's floor"). Claims are serialized: on PostgreSQL each takes one advisory
+//! transaction lock ([`CLAIM_LOCK`]) before its picks, so a pick sees every claim
+//! committed before it — which `FOR UPDATE SKIP LOCKED` used to do, at the price of a
+//! row lock (a page write) per delivery; on SQLite the claim's first statement takes
+//! the write lock (one process owns the file). The claim transaction first deletes
+//! claims that expired or whose worker is done with them.
 //!
-//! 1. **expired leases** (a crashed or stalled worker's rows), so they are retried
-//!    even while the queue is busy;
+//! One claim runs up to three picks:
+//!
+//! 1. **expired leases** (a crashed or stalled worker's handed-off rows, still leased
+//!    on the row), leased again, so they are retried even while the queue is busy;
+//!    an expired *claim* needs no pass: once deleted, its rows are pending like any;
 //! 2. **fair pass**: at most `per_tenant` of each tenant's earliest due rows, walking
 //!    the pending rows' `(tenant_id, next_attempt_at)` index once per tenant, so a tenant
 //!    that floods the queue takes a bounded share of every claim and a quiet tenant's
@@ -26,16 +36,18 @@
 //! partial index only against a literal.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait, Value};
 
 use super::{ClaimedDelivery, Store, StoreError};
 use crate::domain::{EndpointId, TenantId};
 
-const RETURNING: &str =
-    "RETURNING id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\"";
+/// The advisory lock every claim transaction takes on PostgreSQL ("hookclai").
+pub const CLAIM_LOCK: i64 = 0x686f_6f6b_636c_6169;
 
-/// The lease each statement sets, and the rows it may take.
-struct Lease<'a> {
+const COLUMNS: &str = "id, tenant_id, app_id, message_id, endpoint_id, attempt_count, \"trigger\"";
+
+/// A claim's token, times and the rows it may take.
+struct Claim<'a> {
     token: &'a str,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
@@ -44,15 +56,14 @@ struct Lease<'a> {
 }
 
 impl Store {
-    /// Leases up to `limit` due deliveries (pending and due, and, when
-    /// `rescue_expired`, sending with an expired lease) to `worker` until
+    /// Claims up to `limit` due deliveries (pending and due, and, when
+    /// `rescue_expired`, sending with an expired lease) for `worker` until
     /// `now + lease`, each with what its attempt reads (`context.rs`).
     ///
     /// The engine asks for expired leases about once a second rather than in every
     /// claim: leases expire only when a worker died or stalled, and on PostgreSQL that
     /// pass reads every row version its index still holds for rows leased and since
-    /// finished — tens of milliseconds per claim during a drain, more the longer
-    /// since the table was last vacuumed.
+    /// finished.
     pub async fn claim_deliveries(
         &self,
         worker: &str,
@@ -63,118 +74,188 @@ impl Store {
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let now = Utc::now();
         // A token per claim, not per worker: the same process claiming the row again
-        // after a lease ran out holds a different token.
+        // after a claim ran out holds a different token.
         let token = format!("{worker}.{}", ulid::Ulid::generate());
         let busy = busy_list(busy_endpoints);
         let not_busy = busy
             .as_ref()
             .map(|ids| format!("AND endpoint_id NOT IN ({ids})"))
             .unwrap_or_default();
-        let lease = Lease {
+        let claim = Claim {
             token: &token,
             now,
             until: now + lease,
             not_busy: &not_busy,
         };
         let mut claimed = if rescue_expired {
-            self.claim_expired(&lease, limit).await?
+            self.lease_expired(&claim, limit).await?
         } else {
             Vec::new()
         };
         let left = limit.saturating_sub(claimed.len() as u64);
-        if left == 0 {
-            return Ok(claimed);
-        }
-        // A quarter of a claim each: a flood takes at most that of the fair pass.
-        let per_tenant = (left / 4).max(1);
-        if let Some(busy) = busy {
-            let backend = self.db.get_database_backend();
-            let pick = around_busy_pick(backend, &busy, left, per_tenant);
-            claimed.extend(self.lease_rows(&lease, &pick, vec![now.into()]).await?);
-            self.load_contexts(&mut claimed).await?;
-            return Ok(claimed);
-        }
-        let fair = self.claim_fair(&lease, left, per_tenant).await?;
-        let someone_had_more = tenants_at_share(&fair, per_tenant);
-        claimed.extend(fair);
-        let left = limit.saturating_sub(claimed.len() as u64);
-        if someone_had_more && left > 0 {
-            claimed.extend(self.claim_earliest(&lease, left).await?);
+        if left > 0 {
+            claimed.extend(self.claim_due(&claim, left, busy.as_deref()).await?);
         }
         self.load_contexts(&mut claimed).await?;
         Ok(claimed)
     }
 
-    async fn claim_expired(
+    /// Leases rows whose lease ran out (a handed-off delivery whose worker died) to
+    /// this claim's token, on the row as before.
+    async fn lease_expired(
         &self,
-        lease: &Lease<'_>,
+        claim: &Claim<'_>,
         limit: u64,
-    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let pick = expired_pick(self.db.get_database_backend(), lease.not_busy, limit);
-        self.lease_rows(lease, &pick, vec![lease.now.into()]).await
-    }
-
-    async fn claim_fair(
-        &self,
-        lease: &Lease<'_>,
-        limit: u64,
-        per_tenant: u64,
-    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let backend = self.db.get_database_backend();
-        let pick = fair_pick(backend, lease.not_busy, limit, per_tenant);
-        self.lease_rows(lease, &pick, vec![lease.now.into()]).await
-    }
-
-    async fn claim_earliest(
-        &self,
-        lease: &Lease<'_>,
-        limit: u64,
-    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let pick = earliest_pick(self.db.get_database_backend(), lease.not_busy, limit);
-        self.lease_rows(lease, &pick, vec![lease.now.into()]).await
-    }
-
-    /// Leases the rows `pick` selects. Parameters 1–3 are the lease's; `pick`'s own
-    /// start at 4.
-    async fn lease_rows(
-        &self,
-        lease: &Lease<'_>,
-        pick: &str,
-        pick_values: Vec<Value>,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let db = self.claim_connection();
         let backend = db.get_database_backend();
-        let sql = lease_sql(backend, pick);
-        let mut values: Vec<Value> = vec![
-            lease.token.to_string().into(),
-            lease.until.into(),
-            lease.now.into(),
+        let pick = expired_pick(backend, claim.not_busy, limit);
+        let values: Vec<Value> = vec![
+            claim.token.to_string().into(),
+            claim.until.into(),
+            claim.now.into(),
         ];
-        values.extend(pick_values);
         let rows = db
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                lease_sql(backend, &pick),
+                values,
+            ))
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ClaimedDelivery {
-                    id: row.try_get("", "id")?,
-                    tenant_id: TenantId(row.try_get("", "tenant_id")?),
-                    app_id: row.try_get("", "app_id")?,
-                    message_id: row.try_get("", "message_id")?,
-                    endpoint_id: row.try_get("", "endpoint_id")?,
-                    attempt_count: row.try_get("", "attempt_count")?,
-                    trigger: row.try_get("", "trigger")?,
-                    lease: lease.token.to_string(),
-                    context: None,
-                })
-            })
-            .collect::<Result<_, sea_orm::DbErr>>()
-            .map_err(StoreError::from)
+        claimed_rows(&rows, claim.token)
+    }
+
+    /// The fair and fill passes (or the one pass around busy endpoints), each holding
+    /// what it picks with a claim row, in one transaction that first deletes the
+    /// claims that are over.
+    async fn claim_due(
+        &self,
+        claim: &Claim<'_>,
+        limit: u64,
+        busy: Option<&str>,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let txn = self.claim_connection().begin().await?;
+        let backend = txn.get_database_backend();
+        if backend == DbBackend::Postgres {
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CLAIM_LOCK})"))
+                .await?;
+        }
+        // Taken now: if this claim fails, the finished claims it would have deleted
+        // stay until they expire, which holds nothing pending back (their deliveries
+        // were recorded or freed).
+        let finished = self.held.take_finished();
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sweep_sql(backend),
+            [
+                claim.now.into(),
+                serde_json::to_string(&finished).expect("strings").into(),
+            ],
+        ))
+        .await?;
+        // A quarter of a claim each: a flood takes at most that of the fair pass.
+        let per_tenant = (limit / 4).max(1);
+        let mut opened: Vec<(String, Vec<ClaimedDelivery>)> = Vec::new();
+        let (pick, pass) = match busy {
+            Some(busy) => (around_busy_pick(backend, busy, limit, per_tenant), "b"),
+            None => (fair_pick(backend, limit, per_tenant), "f"),
+        };
+        let token = format!("{}.{pass}", claim.token);
+        let first = hold_rows(&txn, &token, claim, &pick).await?;
+        let left = limit.saturating_sub(first.len() as u64);
+        let fill = busy.is_none() && left > 0 && tenants_at_share(&first, per_tenant);
+        opened.push((token, first));
+        if fill {
+            let token = format!("{}.e", claim.token);
+            let rows = hold_rows(&txn, &token, claim, &earliest_pick(backend, left)).await?;
+            opened.push((token, rows));
+        }
+        txn.commit().await?;
+        let mut claimed = Vec::new();
+        for (token, rows) in opened {
+            self.held.opened(&token, rows.iter().map(|r| r.id.clone()));
+            claimed.extend(rows);
+        }
+        Ok(claimed)
     }
 }
 
-/// The statement that leases the rows `pick` selects (parameters 1–3: owner, until,
-/// now).
+/// Holds the rows `pick` selects with a claim row of `token`, and returns them.
+async fn hold_rows(
+    txn: &sea_orm::DatabaseTransaction,
+    token: &str,
+    claim: &Claim<'_>,
+    pick: &str,
+) -> Result<Vec<ClaimedDelivery>, StoreError> {
+    let backend = txn.get_database_backend();
+    let values = || -> Vec<Value> {
+        vec![
+            token.to_string().into(),
+            claim.until.into(),
+            claim.now.into(),
+        ]
+    };
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            hold_sql(backend, pick),
+            values(),
+        ))
+        .await?;
+    let claimed = claimed_rows(&rows, token)?;
+    if backend != DbBackend::Postgres && !claimed.is_empty() {
+        // SQLite has no data-modifying CTE: the claim row is a statement of its own.
+        let ids: Vec<&str> = claimed.iter().map(|c| c.id.as_str()).collect();
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO delivery_claim (token, held_until, ids) VALUES (?1, ?2, ?3)",
+            [
+                token.to_string().into(),
+                claim.until.into(),
+                serde_json::to_string(&ids).expect("strings").into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(claimed)
+}
+
+fn claimed_rows(rows: &[QueryResult], token: &str) -> Result<Vec<ClaimedDelivery>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok(ClaimedDelivery {
+                id: row.try_get("", "id")?,
+                tenant_id: TenantId(row.try_get("", "tenant_id")?),
+                app_id: row.try_get("", "app_id")?,
+                message_id: row.try_get("", "message_id")?,
+                endpoint_id: row.try_get("", "endpoint_id")?,
+                attempt_count: row.try_get("", "attempt_count")?,
+                trigger: row.try_get("", "trigger")?,
+                lease: token.to_string(),
+                context: None,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(StoreError::from)
+}
+
+/// Deletes the claims that expired (parameter 1, now) or whose worker has ended every
+/// delivery they hold (parameter 2, their tokens as a JSON array).
+fn sweep_sql(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "DELETE FROM delivery_claim WHERE held_until <= $1 \
+             OR token IN (SELECT json_array_elements_text($2::json))"
+        }
+        _ => {
+            "DELETE FROM delivery_claim WHERE held_until <= ?1 \
+             OR token IN (SELECT value FROM json_each(?2))"
+        }
+    }
+}
+
+/// The statement that returns the rows `pick` selects and, on PostgreSQL, holds them
+/// with a claim row (parameters 1–3: token, until, now; `pick` reads now as 3).
 ///
 /// On PostgreSQL the picked ids are handed over as one array (`id = ANY(ARRAY(…))`)
 /// and looked up on the primary key. Written `id IN (…)`, the planner joins the pick
@@ -182,19 +263,51 @@ impl Store {
 /// chooses a hash join over a sequential scan of every delivery — estimated cheaper,
 /// measured twice as slow (`EXPLAIN ANALYZE`: 60 ms against 28 for a fill pass of
 /// 768); the array costs less per row at every claim size (`bench/sql/claim_lab.sql`).
+pub fn hold_sql(backend: DbBackend, pick: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!(
+            "WITH picked AS (SELECT {COLUMNS} FROM delivery WHERE id = ANY(ARRAY({pick}))), \
+             held AS (INSERT INTO delivery_claim (token, held_until, ids) \
+                 SELECT $1, $2, array_agg(id) FROM picked HAVING count(*) > 0) \
+             SELECT {COLUMNS} FROM picked"
+        ),
+        // SQLite looks each id of an `IN` list up on the primary key; `hold_rows` writes
+        // the claim row. Parameters 1 and 2 are bound and unused.
+        _ => format!(
+            "SELECT {COLUMNS} FROM delivery WHERE id IN ({pick}) AND ?1 IS NOT NULL \
+             AND ?2 IS NOT NULL"
+        ),
+    }
+}
+
+/// The statement that leases the rows `pick` selects on the row (parameters 1–3:
+/// owner, until, now): the expired-lease pass.
 pub fn lease_sql(backend: DbBackend, pick: &str) -> String {
     let picked = match backend {
         DbBackend::Postgres => format!("id = ANY(ARRAY({pick}))"),
-        // SQLite looks each id of an `IN` list up on the primary key.
         _ => format!("id IN ({pick})"),
     };
     format!(
         "UPDATE delivery SET status = 3, lease_owner = {}, lease_until = {}, updated_at = {} \
-         WHERE {picked} {RETURNING}",
+         WHERE {picked} RETURNING {COLUMNS}",
         super::param(backend, 1),
         super::param(backend, 2),
         super::param(backend, 3),
     )
+}
+
+/// `AND id NOT IN (…)`: the ids live claims hold (parameter 3, now). One hashed
+/// lookup per row a pick walks past.
+fn not_claimed(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "AND id NOT IN (SELECT unnest(ids) FROM delivery_claim WHERE held_until > $3)"
+        }
+        _ => {
+            "AND id NOT IN (SELECT j.value FROM delivery_claim c, json_each(c.ids) j \
+             WHERE c.held_until > ?3)"
+        }
+    }
 }
 
 /// The passes' picks as a claim of `limit` runs them: expired leases, fair and fill
@@ -206,31 +319,37 @@ pub fn claim_picks(backend: DbBackend, busy_endpoint: &str, limit: u64) -> [Stri
     let per_tenant = (limit / 4).max(1);
     [
         expired_pick(backend, "", limit),
-        fair_pick(backend, "", limit, per_tenant),
-        earliest_pick(backend, "", limit - per_tenant),
+        fair_pick(backend, limit, per_tenant),
+        earliest_pick(backend, limit - per_tenant),
         around_busy_pick(backend, &busy, limit, per_tenant),
     ]
 }
 
+/// Leased rows whose lease ran out. They are leased again with `UPDATE`, outside the
+/// claim transaction, so PostgreSQL skips rows another worker is taking.
 fn expired_pick(backend: DbBackend, not_busy: &str, limit: u64) -> String {
+    let skip_locked = match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
+    };
     format!(
         "SELECT id FROM delivery WHERE status = 3 AND lease_until < {now} {not_busy} \
-         ORDER BY next_attempt_at LIMIT {limit}{}",
-        skip_locked(backend),
-        now = super::param(backend, 4),
+         ORDER BY next_attempt_at LIMIT {limit}{skip_locked}",
+        now = super::param(backend, 3),
     )
 }
 
-fn fair_pick(backend: DbBackend, not_busy: &str, limit: u64, per_tenant: u64) -> String {
+fn fair_pick(backend: DbBackend, limit: u64, per_tenant: u64) -> String {
     let due = format!(
         "SELECT id, next_attempt_at FROM delivery \
-         WHERE tenant_id = t.id AND status = 1 AND next_attempt_at <= {now} {not_busy} \
+         WHERE tenant_id = t.id AND status = 1 AND next_attempt_at <= {now} {not_claimed} \
          ORDER BY next_attempt_at LIMIT {per_tenant}",
-        now = super::param(backend, 4),
+        now = super::param(backend, 3),
+        not_claimed = not_claimed(backend),
     );
     match backend {
         DbBackend::Postgres => format!(
-            "SELECT d.id FROM tenant t CROSS JOIN LATERAL ({due} FOR UPDATE SKIP LOCKED) d \
+            "SELECT d.id FROM tenant t CROSS JOIN LATERAL ({due}) d \
              ORDER BY d.next_attempt_at LIMIT {limit}"
         ),
         // No LATERAL: the same per-tenant subquery, correlated in the join.
@@ -241,12 +360,12 @@ fn fair_pick(backend: DbBackend, not_busy: &str, limit: u64, per_tenant: u64) ->
     }
 }
 
-fn earliest_pick(backend: DbBackend, not_busy: &str, limit: u64) -> String {
+fn earliest_pick(backend: DbBackend, limit: u64) -> String {
     format!(
-        "SELECT id FROM delivery WHERE status = 1 AND next_attempt_at <= {now} {not_busy} \
-         ORDER BY next_attempt_at LIMIT {limit}{}",
-        skip_locked(backend),
-        now = super::param(backend, 4),
+        "SELECT id FROM delivery WHERE status = 1 AND next_attempt_at <= {now} {not_claimed} \
+         ORDER BY next_attempt_at LIMIT {limit}",
+        now = super::param(backend, 3),
+        not_claimed = not_claimed(backend),
     )
 }
 
@@ -262,37 +381,22 @@ fn earliest_pick(backend: DbBackend, not_busy: &str, limit: u64) -> String {
 fn around_busy_pick(backend: DbBackend, busy: &str, limit: u64, per_tenant: u64) -> String {
     let due = format!(
         "SELECT id, tenant_id, next_attempt_at FROM delivery \
-         WHERE endpoint_id = e.id AND status = 1 AND next_attempt_at <= {now} \
+         WHERE endpoint_id = e.id AND status = 1 AND next_attempt_at <= {now} {not_claimed} \
          ORDER BY next_attempt_at LIMIT {limit}",
-        now = super::param(backend, 4),
+        now = super::param(backend, 3),
+        not_claimed = not_claimed(backend),
     );
     let candidates = match backend {
         DbBackend::Postgres => format!("endpoint e CROSS JOIN LATERAL ({due}) c"),
         // No LATERAL: the same per-endpoint subquery, correlated in the join.
         _ => format!("endpoint e JOIN delivery c ON c.id IN (SELECT id FROM ({due}))"),
     };
-    let ranked = format!(
+    format!(
         "SELECT id FROM (SELECT c.id, c.next_attempt_at, row_number() OVER \
          (PARTITION BY c.tenant_id ORDER BY c.next_attempt_at) AS n \
          FROM {candidates} WHERE e.id NOT IN ({busy})) r \
          ORDER BY n > {per_tenant}, next_attempt_at LIMIT {limit}"
-    );
-    match backend {
-        // Ranked without locks; the rows are locked, still pending, as they are taken.
-        DbBackend::Postgres => format!(
-            "SELECT id FROM delivery WHERE id = ANY(ARRAY({ranked})) AND status = 1 \
-             FOR UPDATE SKIP LOCKED"
-        ),
-        // One writer: nothing changes between the ranking and the lease.
-        _ => ranked,
-    }
-}
-
-fn skip_locked(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
-        _ => "",
-    }
+    )
 }
 
 /// The quoted ids of endpoints at their cap, for `NOT IN (…)`; `None` when there are

@@ -14,7 +14,7 @@ mod attempts;
 mod batcher;
 mod cascade;
 mod claim;
-pub use claim::{claim_picks, lease_sql};
+pub use claim::{CLAIM_LOCK, claim_picks, hold_sql, lease_sql};
 mod connect;
 mod context;
 mod context_cache;
@@ -23,6 +23,8 @@ mod endpoint_secrets;
 mod endpoints;
 mod event_types;
 mod group_commit;
+mod hold;
+pub use hold::Claims;
 mod idempotency;
 mod json_text;
 mod messages;
@@ -108,6 +110,8 @@ pub struct Store {
     commits: group_commit::GroupCommit,
     recorder: record::AttemptRecorder,
     new_contexts: context::NewContexts,
+    /// This process's open claims (`hold.rs`).
+    held: hold::Claims,
 }
 
 impl std::fmt::Debug for Store {
@@ -126,7 +130,8 @@ impl Store {
     /// runtime.
     pub fn with_cache(db: DatabaseConnection, cache: Cache) -> Self {
         let commits = group_commit::GroupCommit::spawn(db.clone());
-        let recorder = record::AttemptRecorder::spawn(db.clone());
+        let held = hold::Claims::default();
+        let recorder = record::AttemptRecorder::spawn(db.clone(), held.clone());
         let new_contexts = context::spawn_new_contexts(db.clone(), cache.metrics().clone());
         // The claim loop is one per process, one claim at a time.
         let claims = claim_connection(&db, CLAIM_CONNECTIONS);
@@ -137,6 +142,7 @@ impl Store {
             commits,
             recorder,
             new_contexts,
+            held,
         }
     }
 
@@ -167,6 +173,11 @@ impl Store {
     /// (`connect.rs::claim_connection`); the plan tests explain on it too.
     pub fn claim_connection(&self) -> &DatabaseConnection {
         &self.claims
+    }
+
+    /// This process's open claims (`hold.rs`).
+    pub fn open_claims(&self) -> &Claims {
+        &self.held
     }
 }
 

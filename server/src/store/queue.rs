@@ -1,16 +1,19 @@
-//! The delivery queue (ARCHITECTURE.md, "Delivery queue"): workers claim due rows with
-//! a lease, and record each attempt together with the delivery's next state in one
+//! The delivery queue (ARCHITECTURE.md, "Delivery queue"): workers claim due rows
+//! (`claim.rs`, held as `hold.rs` says), and record each attempt together with the delivery's next state in one
 //! transaction. These are the engine's entry points; each row carries its tenant id,
 //! and everything read for a delivery is read within that tenant.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+};
 
+use super::hold::{free_claimed, still_held};
 use super::{DeliveryContext, StateChangeRecord, Store, StoreError};
 use crate::domain::{DeliveryStatus, TenantId};
 use crate::entities::delivery;
 
-/// A delivery this worker holds the lease of.
+/// A delivery this worker holds, by a claim or a lease (`hold.rs`).
 #[derive(Debug, Clone)]
 pub struct ClaimedDelivery {
     pub id: String,
@@ -22,8 +25,9 @@ pub struct ClaimedDelivery {
     pub attempt_count: i32,
     /// 0 scheduled, 1 manual.
     pub trigger: i16,
-    /// This claim's token (`lease_owner`): recording needs it, so a claim that
-    /// outlived its lease cannot overwrite what a later claim of the row does.
+    /// The token of the claim (`delivery_claim.token`) or lease (`lease_owner`) that
+    /// holds it: writing its outcome needs it, so a claim that outlived its hold cannot
+    /// overwrite what a later claim of the row does (`hold.rs`).
     pub lease: String,
     /// What the attempt reads, as of the claim (`context.rs`); `None` when the
     /// message or the endpoint is gone.
@@ -78,42 +82,64 @@ impl Store {
         job: &ClaimedDelivery,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
         end_lease(DeliveryStatus::Pending, Utc::now())
             .col_expr(delivery::Column::NextAttemptAt, Expr::value(at))
             .filter(delivery::Column::Id.eq(job.id.as_str()))
-            .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()))
-            .exec(&self.db)
+            .filter(still_held(job))
+            .exec(&txn)
             .await?;
-        Ok(())
+        self.end_holds(txn, &[job]).await
     }
 
     /// Hands claimed deliveries back unattempted, due as they were (a stopping worker,
-    /// or deliveries that waited too long for their endpoint's slot). Rows whose lease
-    /// is no longer ours are left alone.
+    /// or deliveries that waited too long for their endpoint's slot). Rows no longer
+    /// held by the job's claim or lease are left alone.
     pub async fn release_deliveries(&self, jobs: &[ClaimedDelivery]) -> Result<(), StoreError> {
         if jobs.is_empty() {
             return Ok(());
         }
-        let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
-        let mut leases: Vec<&str> = jobs.iter().map(|j| j.lease.as_str()).collect();
-        leases.sort_unstable();
-        leases.dedup();
-        end_lease(DeliveryStatus::Pending, Utc::now())
-            .filter(delivery::Column::Id.is_in(ids))
-            .filter(delivery::Column::LeaseOwner.is_in(leases))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        let txn = self.db.begin().await?;
+        // A bounded number of statements whatever the hand-back: 100 rows each.
+        for chunk in jobs.chunks(100) {
+            let held = chunk.iter().fold(Condition::any(), |any, job| {
+                any.add(
+                    Condition::all()
+                        .add(delivery::Column::Id.eq(job.id.as_str()))
+                        .add(still_held(job)),
+                )
+            });
+            end_lease(DeliveryStatus::Pending, Utc::now())
+                .filter(held)
+                .exec(&txn)
+                .await?;
+        }
+        let jobs: Vec<&ClaimedDelivery> = jobs.iter().collect();
+        self.end_holds(txn, &jobs).await
     }
 
     /// Ends a claimed delivery without an attempt (its endpoint is disabled, or its
     /// message or endpoint is gone): failed, so `recover` can queue it again later.
     pub async fn skip_delivery(&self, job: &ClaimedDelivery) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
         end_lease(DeliveryStatus::Fail, Utc::now())
             .filter(delivery::Column::Id.eq(job.id.as_str()))
-            .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()))
-            .exec(&self.db)
+            .filter(still_held(job))
+            .exec(&txn)
             .await?;
+        self.end_holds(txn, &[job]).await
+    }
+
+    /// Takes `jobs` out of their claims within `txn` (which wrote their new state),
+    /// commits, and marks them ended (`hold.rs`).
+    async fn end_holds(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        jobs: &[&ClaimedDelivery],
+    ) -> Result<(), StoreError> {
+        free_claimed(&txn, &self.held, jobs).await?;
+        txn.commit().await?;
+        self.held.ended(jobs.iter().copied());
         Ok(())
     }
 }

@@ -1,7 +1,10 @@
 //! How much work the shared queue holds, for `/metrics`.
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+    sea_query::Expr,
+};
 
 use super::{Store, StoreError};
 use crate::domain::DeliveryStatus;
@@ -13,12 +16,13 @@ pub struct QueueDepth {
     pub due: u64,
     /// Pending, due later (retries waiting for their time).
     pub scheduled: u64,
-    /// Leased by a worker.
+    /// Held by a worker: claimed (`hold.rs`) or leased.
     pub sending: u64,
 }
 
 impl Store {
-    /// Counts on the partial indexes of pending and of leased rows. The statuses are
+    /// Counts on the partial indexes of pending and of leased rows, and the pending
+    /// rows live claims hold. The statuses are
     /// literals in the SQL, not parameters: only then can PostgreSQL's planner match
     /// a partial index's `WHERE status = …` in a cached generic plan.
     pub async fn queue_depth(&self) -> Result<QueueDepth, StoreError> {
@@ -32,14 +36,34 @@ impl Store {
             .filter(delivery::Column::NextAttemptAt.gt(now))
             .count(&self.db)
             .await?;
-        let sending = delivery::Entity::find()
+        let leased = delivery::Entity::find()
             .filter(status_is(DeliveryStatus::Sending))
             .count(&self.db)
             .await?;
+        // A claimed delivery stays pending on its row until its outcome is written: it
+        // is counted as sending while a live claim holds it.
+        let backend = self.db.get_database_backend();
+        let claimed_ids = match backend {
+            DbBackend::Postgres => "SELECT unnest(ids) FROM delivery_claim WHERE held_until > $1",
+            _ => "SELECT j.value FROM delivery_claim c, json_each(c.ids) j WHERE c.held_until > ?1",
+        };
+        let claimed = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT COUNT(*) AS n FROM delivery WHERE status = 1 AND id IN ({claimed_ids})"
+                ),
+                [now.into()],
+            ))
+            .await?
+            .map(|row| row.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0) as u64;
         Ok(QueueDepth {
-            due,
+            due: due.saturating_sub(claimed),
             scheduled,
-            sending,
+            sending: leased + claimed,
         })
     }
 }

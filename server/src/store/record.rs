@@ -17,6 +17,7 @@ use sea_orm::{
 };
 
 use super::batcher::Batcher;
+use super::hold::{Claims, still_held_sql};
 use super::record_health::{Healthy, mark_healthy, mark_healthy_many};
 use super::record_one_by_one::{insert_state_changes, write_attempt};
 use super::{AttemptRecord, ClaimedDelivery, NextStep, Store, StoreError};
@@ -57,37 +58,37 @@ pub struct Item {
 #[derive(Clone)]
 pub struct AttemptRecorder {
     batcher: Batcher<Item, Written>,
+    /// The claims holding the deliveries recorded (`hold.rs`).
+    held: Claims,
 }
 
 impl AttemptRecorder {
     /// Starts the recorder on the current runtime.
-    pub fn spawn(db: DatabaseConnection) -> Self {
+    pub fn spawn(db: DatabaseConnection, held: Claims) -> Self {
         // The one-statement path's own connections (their plans are key lookups);
         // the transaction path runs on the shared pool like every other write.
         let planned = super::recorder_connection(&db, TRANSACTIONS as u32);
-        let batcher = Batcher::spawn(
-            db,
-            "attempt recorder",
-            MAX_BATCH,
-            TRANSACTIONS,
+        let batcher = Batcher::spawn(db, "attempt recorder", MAX_BATCH, TRANSACTIONS, {
+            let held = held.clone();
             move |db, items: Vec<Item>| {
                 let planned = planned.clone();
+                let held = held.clone();
                 async move {
                     // Endpoint order (see the module comment); answers in the callers'
                     // order.
                     let mut order: Vec<usize> = (0..items.len()).collect();
                     order.sort_by(|&a, &b| items[a].job.endpoint_id.cmp(&items[b].job.endpoint_id));
                     let sorted: Vec<&Item> = order.iter().map(|&i| &items[i]).collect();
-                    let written = commit(&db, &planned, &sorted).await?;
+                    let written = commit(&db, &planned, &held, &sorted).await?;
                     let mut answers = vec![Written::default(); items.len()];
                     for (k, &i) in order.iter().enumerate() {
                         answers[i] = written[k];
                     }
                     Ok(answers)
                 }
-            },
-        );
-        Self { batcher }
+            }
+        });
+        Self { batcher, held }
     }
 }
 
@@ -125,19 +126,30 @@ impl Store {
             job.tenant_id.to_string(),
             job.app_id.clone(),
         );
+        let (held, token, id) = (
+            self.recorder.held.clone(),
+            job.lease.clone(),
+            job.id.clone(),
+        );
         self.recorder
             .batcher
-            .submit_then(Item { job, record }, move |written| match written {
-                Ok(written) if written.disabled => {
-                    // Fan-out reads `disabled`: new messages must stop going to it at
-                    // once. Rare (an endpoint is disabled), so a task of its own.
-                    tokio::spawn(async move {
-                        let key = crate::cache::keys::fanout(&tenant_id, &app_id);
-                        cache.invalidate(&[key]).await;
-                        done(Ok(()));
-                    });
+            .submit_then(Item { job, record }, move |written| {
+                // Recorded, or not and never will be by this claim: either way the
+                // delivery is no longer this claim's to hold (a failed transaction
+                // leaves it pending, for the next claim once this one is deleted).
+                held.ended_one(&token, &id);
+                match written {
+                    Ok(written) if written.disabled => {
+                        // Fan-out reads `disabled`: new messages must stop going to it at
+                        // once. Rare (an endpoint is disabled), so a task of its own.
+                        tokio::spawn(async move {
+                            let key = crate::cache::keys::fanout(&tenant_id, &app_id);
+                            cache.invalidate(&[key]).await;
+                            done(Ok(()));
+                        });
+                    }
+                    written => done(written.map(|_| ())),
                 }
-                written => done(written.map(|_| ())),
             });
     }
 }
@@ -148,6 +160,7 @@ impl Store {
 async fn commit(
     db: &DatabaseConnection,
     planned: &DatabaseConnection,
+    held: &Claims,
     jobs: &[&Item],
 ) -> Result<Vec<Written>, StoreError> {
     let now = Utc::now();
@@ -210,6 +223,13 @@ async fn commit(
         }
         start = end;
     }
+    // Retries and failures leave their claims at once, so a retry is not held back
+    // until the rest of its claim is done (`hold.rs`).
+    let others: Vec<&ClaimedDelivery> = (0..jobs.len())
+        .filter(|i| !plain.contains(i))
+        .map(|i| &jobs[i].job)
+        .collect();
+    super::hold::free_claimed(&txn, held, &others).await?;
     txn.commit().await?;
     Ok(written)
 }
@@ -234,18 +254,34 @@ async fn finish_successes(
         return Ok(HashSet::new());
     }
     let backend = txn.get_database_backend();
-    let leases: Vec<(String, String)> = which
-        .iter()
-        .map(|&i| (jobs[i].job.id.clone(), jobs[i].job.lease.clone()))
-        .collect();
-    let (list, mut values) = super::pairs(backend, 2, &leases);
-    values.insert(0, now.into());
+    // (id, hold token, attempts before) per delivery, checked as `still_held_sql`.
+    let mut values: Vec<sea_orm::Value> = vec![now.into()];
+    let mut list = Vec::new();
+    for &i in which {
+        let job = &jobs[i].job;
+        let n = values.len() + 1;
+        list.push(format!(
+            "({}, {}, {})",
+            super::param(backend, n),
+            super::param(backend, n + 1),
+            super::param(backend, n + 2)
+        ));
+        values.extend([
+            job.id.clone().into(),
+            job.lease.clone().into(),
+            job.attempt_count.into(),
+        ]);
+    }
     let sql = format!(
-        "UPDATE delivery SET status = {}, attempt_count = attempt_count + 1, \
+        "WITH v (id, lease, attempts) AS (VALUES {list}) \
+         UPDATE delivery SET status = {}, attempt_count = attempt_count + 1, \
          lease_owner = NULL, lease_until = NULL, updated_at = {} \
-         WHERE (id, lease_owner) IN (VALUES {list}) RETURNING id",
+         WHERE id IN (SELECT id FROM v) AND EXISTS (SELECT 1 FROM v WHERE v.id = delivery.id \
+         AND {}) RETURNING id",
         DeliveryStatus::Success.as_i16(),
         super::param(backend, 1),
+        still_held_sql("delivery.", "v.lease", "v.attempts"),
+        list = list.join(", "),
     );
     let done: HashSet<String> = txn
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))

@@ -38,7 +38,7 @@ pub(super) async fn write_attempt(
             Expr::value(job.attempt_count + 1),
         )
         .filter(delivery::Column::Id.eq(job.id.as_str()))
-        .filter(delivery::Column::LeaseOwner.eq(job.lease.as_str()));
+        .filter(super::hold::still_held(job));
     if let Some(at) = next_at {
         update = update.col_expr(delivery::Column::NextAttemptAt, Expr::value(at));
     }

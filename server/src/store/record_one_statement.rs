@@ -1,5 +1,6 @@
 //! PostgreSQL: a batch of plain successes recorded as **one statement committed on its
-//! own** — the deliveries' outcomes (each only if its lease is still ours), the attempt
+//! own** — the deliveries' outcomes (each only if its claim or lease still holds it,
+//! `hold.rs`), the attempt
 //! rows of those, their endpoints' health and the "recovered" alerts it ends in — as
 //! data-modifying CTEs, the way `group_commit.rs` writes an accept. One round trip
 //! instead of `BEGIN`, the outcome `UPDATE`, the attempts' `INSERT`, the health
@@ -91,7 +92,7 @@ pub fn plain_successes_sql() -> String {
         "WITH done AS (UPDATE delivery d SET status = {success}, \
              attempt_count = d.attempt_count + 1, lease_owner = NULL, lease_until = NULL, \
              updated_at = $1 \
-             FROM {recordset} WHERE d.id = v.delivery_id AND d.lease_owner = v.lease \
+             FROM {recordset} WHERE d.id = v.delivery_id AND {held} \
              RETURNING v.*), \
          a AS (INSERT INTO attempt ({attempt_columns}) SELECT {attempt_columns} FROM done), \
          last AS (SELECT DISTINCT ON (tenant_id, endpoint_id) * FROM done \
@@ -115,6 +116,7 @@ pub fn plain_successes_sql() -> String {
              FROM stale WHERE consecutive_failures >= {FAILING_THRESHOLD}) \
          SELECT delivery_id AS id FROM done",
         recordset = array_rows::unnest(3, "v", &COLUMNS),
+        held = super::hold::still_held_sql("d.", "v.lease", "v.attempt_number - 1"),
         success = DeliveryStatus::Success.as_i16(),
         change = StateChangeId::PREFIX,
         ulid_from = AttemptId::PREFIX.len() + 1,

@@ -15,6 +15,7 @@ mod dashboard_isolation;
 mod dashboard_security;
 mod deletion;
 mod delivery;
+mod delivery_claims;
 mod delivery_context_cache;
 mod delivery_fairness;
 mod delivery_hand_off;
