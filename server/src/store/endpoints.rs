@@ -49,7 +49,10 @@ pub struct EndpointPatch {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EndpointStats {
     pub success: u64,
+    /// Waiting, or taken by a claim and not yet recorded: a claim is not written on
+    /// the delivery row (`hold.rs`), so it reads as pending until its outcome.
     pub pending: u64,
+    /// Leased on the row: handed off at accept, or taken back from an expired lease.
     pub sending: u64,
     pub fail: u64,
     pub canceled: u64,
