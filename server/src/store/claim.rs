@@ -141,15 +141,15 @@ impl Store {
                 .await?;
         }
         // Taken now: if this claim fails, the finished claims it would have deleted
-        // stay until they expire, which holds nothing pending back (their deliveries
-        // were recorded or freed).
+        // stay until they expire. Their ids are recorded or freed, but for those of a
+        // recording transaction that failed, which wait until then.
         let finished = self.held.take_finished();
         txn.execute_raw(Statement::from_sql_and_values(
             backend,
-            sweep_sql(backend),
+            super::hold::sweep_sql(backend),
             [
                 claim.now.into(),
-                serde_json::to_string(&finished).expect("strings").into(),
+                super::json_text::to_text(&finished).into(),
             ],
         ))
         .await?;
@@ -212,7 +212,7 @@ async fn hold_rows(
             [
                 token.to_string().into(),
                 claim.until.into(),
-                serde_json::to_string(&ids).expect("strings").into(),
+                super::json_text::to_text(&ids).into(),
             ],
         ))
         .await?;
@@ -237,21 +237,6 @@ fn claimed_rows(rows: &[QueryResult], token: &str) -> Result<Vec<ClaimedDelivery
         })
         .collect::<Result<_, sea_orm::DbErr>>()
         .map_err(StoreError::from)
-}
-
-/// Deletes the claims that expired (parameter 1, now) or whose worker has ended every
-/// delivery they hold (parameter 2, their tokens as a JSON array).
-fn sweep_sql(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => {
-            "DELETE FROM delivery_claim WHERE held_until <= $1 \
-             OR token IN (SELECT json_array_elements_text($2::json))"
-        }
-        _ => {
-            "DELETE FROM delivery_claim WHERE held_until <= ?1 \
-             OR token IN (SELECT value FROM json_each(?2))"
-        }
-    }
 }
 
 /// The statement that returns the rows `pick` selects and, on PostgreSQL, holds them
@@ -298,16 +283,11 @@ pub fn lease_sql(backend: DbBackend, pick: &str) -> String {
 
 /// `AND id NOT IN (…)`: the ids live claims hold (parameter 3, now). One hashed
 /// lookup per row a pick walks past.
-fn not_claimed(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => {
-            "AND id NOT IN (SELECT unnest(ids) FROM delivery_claim WHERE held_until > $3)"
-        }
-        _ => {
-            "AND id NOT IN (SELECT j.value FROM delivery_claim c, json_each(c.ids) j \
-             WHERE c.held_until > ?3)"
-        }
-    }
+fn not_claimed(backend: DbBackend) -> String {
+    format!(
+        "AND id NOT IN ({})",
+        super::hold::live_claim_ids(backend, 3)
+    )
 }
 
 /// The passes' picks as a claim of `limit` runs them: expired leases, fair and fill

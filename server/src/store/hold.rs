@@ -60,6 +60,33 @@ pub(super) fn still_held(job: &ClaimedDelivery) -> Condition {
         )
 }
 
+/// The ids live claims hold, as a subquery (parameter `now`: claims held beyond it).
+pub(super) fn live_claim_ids(backend: DbBackend, now: usize) -> String {
+    match backend {
+        DbBackend::Postgres => {
+            format!("SELECT unnest(ids) FROM delivery_claim WHERE held_until > ${now}")
+        }
+        _ => format!(
+            "SELECT j.value FROM delivery_claim c, json_each(c.ids) j WHERE c.held_until > ?{now}"
+        ),
+    }
+}
+
+/// Deletes the claims that expired (parameter 1, now) or whose worker has ended every
+/// delivery they hold (parameter 2, their tokens as a JSON array).
+pub(super) fn sweep_sql(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "DELETE FROM delivery_claim WHERE held_until <= $1 \
+             OR token IN (SELECT json_array_elements_text($2::json))"
+        }
+        _ => {
+            "DELETE FROM delivery_claim WHERE held_until <= ?1 \
+             OR token IN (SELECT value FROM json_each(?2))"
+        }
+    }
+}
+
 /// The statement that takes `ids` (a JSON array, parameter 2) out of the claim rows
 /// whose tokens are the JSON array of parameter 1.
 pub(super) fn free_sql(backend: DbBackend) -> &'static str {
@@ -99,8 +126,8 @@ pub(super) async fn free_claimed(
         backend,
         free_sql(backend),
         [
-            serde_json::to_string(&tokens).expect("strings").into(),
-            serde_json::to_string(&ids).expect("strings").into(),
+            super::json_text::to_text(&tokens).into(),
+            super::json_text::to_text(&ids).into(),
         ],
     ))
     .await?;

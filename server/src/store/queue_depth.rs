@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement,
     sea_query::Expr,
 };
 
@@ -43,10 +43,7 @@ impl Store {
         // A claimed delivery stays pending on its row until its outcome is written: it
         // is counted as sending while a live claim holds it.
         let backend = self.db.get_database_backend();
-        let claimed_ids = match backend {
-            DbBackend::Postgres => "SELECT unnest(ids) FROM delivery_claim WHERE held_until > $1",
-            _ => "SELECT j.value FROM delivery_claim c, json_each(c.ids) j WHERE c.held_until > ?1",
-        };
+        let claimed_ids = super::hold::live_claim_ids(backend, 1);
         let claimed = self
             .db
             .query_one_raw(Statement::from_sql_and_values(
